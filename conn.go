@@ -1,0 +1,332 @@
+package reactor
+
+import (
+	"io"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/reactorgo/reactor/internal/buffer"
+	"github.com/reactorgo/reactor/internal/timer"
+	"github.com/reactorgo/reactor/pkg/errors"
+)
+
+// Reader reads a connection's inbound bytes. Its methods are for the connection's
+// event loop only: call them inside EventHandler callbacks or loop tasks.
+type Reader interface {
+	io.Reader
+	io.WriterTo
+
+	// Next returns the next n bytes and consumes them. n <= 0 means all buffered
+	// bytes; fewer than n buffered gives io.ErrShortBuffer. The slice is valid only
+	// until the callback returns.
+	Next(n int) (buf []byte, err error)
+	// Peek is Next without consuming.
+	Peek(n int) (buf []byte, err error)
+	// Discard consumes n bytes; n <= 0 or n >= InboundBuffered discards everything.
+	Discard(n int) (discarded int, err error)
+	// InboundBuffered reports how many bytes can be read now.
+	InboundBuffered() int
+}
+
+// Writer queues outbound bytes. Write, Writev, ReadFrom, Flush, OutboundBuffered and
+// SendTo are for the connection's event loop only; AsyncWrite and AsyncWritev may be
+// called from any goroutine.
+//
+// Writes made during a callback are collected and sent with one write or writev when
+// the callback returns. A write the kernel takes only partly leaves the rest queued
+// with write readiness armed, so queued bytes always go out without another call.
+type Writer interface {
+	io.Writer     // loop only; returns len(p) once the bytes are queued or sent
+	io.ReaderFrom // loop only; queues everything read from r until io.EOF
+
+	// SendTo sends a datagram to addr; on a stream connection it gives ErrUnsupportedOp.
+	SendTo(buf []byte, addr net.Addr) (n int, err error)
+	// Writev is Write for several slices.
+	Writev(bs [][]byte) (n int, err error)
+	// Flush sends queued bytes now instead of when the callback returns.
+	Flush() error
+	// OutboundBuffered reports how many bytes are queued and not yet sent.
+	OutboundBuffered() int
+	// AsyncWrite queues buf from any goroutine. The loop takes ownership of buf until
+	// callback (if not nil) runs on the loop with the result.
+	AsyncWrite(buf []byte, callback AsyncCallback) (err error)
+	// AsyncWritev is AsyncWrite for several slices.
+	AsyncWritev(bs [][]byte, callback AsyncCallback) (err error)
+}
+
+// Socket manipulates the connection's file descriptor. Its methods may be called
+// from any goroutine while the connection is open.
+type Socket interface {
+	// Fd returns the descriptor; it stays owned by reactor.
+	Fd() int
+	// Dup returns a close-on-exec duplicate the caller must close.
+	Dup() (int, error)
+	// SetReadBuffer sets SO_RCVBUF.
+	SetReadBuffer(size int) error
+	// SetWriteBuffer sets SO_SNDBUF.
+	SetWriteBuffer(size int) error
+	// SetLinger sets SO_LINGER: secs < 0 restores the default background close,
+	// 0 discards unsent data and resets on close, > 0 waits up to secs.
+	SetLinger(secs int) error
+	// SetKeepAlivePeriod enables keep-alive with idle time and interval d.
+	SetKeepAlivePeriod(d time.Duration) error
+	// SetKeepAlive sets every keep-alive parameter; idle, intvl and cnt must be
+	// positive when enabled.
+	SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) error
+	// SetNoDelay sets TCP_NODELAY.
+	SetNoDelay(noDelay bool) error
+}
+
+// Conn is a connection served by an event loop.
+//
+// Unless a method says otherwise, call it only from the connection's event loop (in
+// callbacks). Wake, Close, CloseWithCallback, AsyncWrite, AsyncWritev, EventLoop and
+// the Socket methods are safe from any goroutine.
+type Conn interface {
+	Reader
+	Writer
+	Socket
+
+	// Context returns the value set by SetContext. Loop only.
+	Context() (ctx any)
+	// EventLoop returns the connection's loop. Any goroutine.
+	EventLoop() EventLoop
+	// SetContext attaches a value to the connection. Loop only.
+	SetContext(ctx any)
+	// LocalAddr is the local address. Loop only.
+	LocalAddr() net.Addr
+	// RemoteAddr is the peer's address. Loop only.
+	RemoteAddr() net.Addr
+	// Wake makes the loop call OnTraffic for this connection, then callback.
+	// Any goroutine.
+	Wake(callback AsyncCallback) error
+	// CloseWithCallback closes the connection as Close does and runs callback on the
+	// loop once it is closed. Any goroutine.
+	CloseWithCallback(callback AsyncCallback) error
+	// Close delivers the bytes already written, then closes the connection and runs
+	// OnClose. It returns at once. Any goroutine.
+	Close() error
+	// SetDeadline sets the read and write deadlines; not supported yet
+	// (ErrUnsupportedOp).
+	SetDeadline(t time.Time) error
+	// SetReadDeadline is not supported yet (ErrUnsupportedOp).
+	SetReadDeadline(t time.Time) error
+	// SetWriteDeadline is not supported yet (ErrUnsupportedOp).
+	SetWriteDeadline(t time.Time) error
+}
+
+type connState uint8
+
+const (
+	connOpen     connState = iota
+	connDraining           // closing: delivering queued outbound bytes, reading stopped
+	connClosed
+)
+
+// conn is a stream connection. Every field but closed is owned by the loop.
+type conn struct {
+	fd     int
+	loop   *eventloop
+	state  connState
+	closed atomic.Bool // mirrors state == connClosed for other goroutines
+
+	dirty      bool // queued on loop.dirty for a flush after the callback
+	writeArmed bool // write readiness registered (level-triggered mode)
+	viewOwned  bool // view aliases inbound rather than the loop's read buffer
+
+	// inbound keeps unread bytes between events, in a slab chunk; nil when there are
+	// none, so an idle connection holds no read buffer. view is what the Reader
+	// methods see: during OnTraffic it may alias the loop's shared read buffer.
+	inbound  []byte
+	view     []byte
+	outbound buffer.Outbound
+
+	remote, local net.Addr
+	ctx           any
+
+	drainTimer *timer.Timer
+	onClosed   []AsyncCallback // CloseWithCallback callbacks, run after OnClose
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	if len(c.view) == 0 {
+		return 0, io.ErrShortBuffer
+	}
+	n := copy(p, c.view)
+	c.view = c.view[n:]
+	return n, nil
+}
+
+func (c *conn) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(c.view)
+	c.view = c.view[n:]
+	return int64(n), err
+}
+
+func (c *conn) Next(n int) ([]byte, error) {
+	b, err := c.Peek(n)
+	if err == nil {
+		c.view = c.view[len(b):]
+	}
+	return b, err
+}
+
+func (c *conn) Peek(n int) ([]byte, error) {
+	if n <= 0 {
+		n = len(c.view)
+	}
+	if n > len(c.view) {
+		return nil, io.ErrShortBuffer
+	}
+	return c.view[:n:n], nil
+}
+
+func (c *conn) Discard(n int) (int, error) {
+	if n <= 0 || n > len(c.view) {
+		n = len(c.view)
+	}
+	c.view = c.view[n:]
+	return n, nil
+}
+
+func (c *conn) InboundBuffered() int { return len(c.view) }
+
+// keepUnread moves the bytes the handler left unread into the connection's own
+// chunk, since the loop's read buffer is reused by the next event.
+func (c *conn) keepUnread(s *buffer.Slab) {
+	switch {
+	case len(c.view) == 0:
+		if c.inbound != nil {
+			s.Put(c.inbound)
+			c.inbound = nil
+		}
+		c.view, c.viewOwned = nil, false
+		return
+	case c.viewOwned:
+		c.inbound = c.inbound[:copy(c.inbound[:cap(c.inbound)], c.view)]
+	default:
+		c.inbound = append(s.Get(len(c.view)), c.view...)
+	}
+	c.view, c.viewOwned = c.inbound, true
+}
+
+// appendInbound adds freshly read bytes behind the unread ones.
+func (c *conn) appendInbound(s *buffer.Slab, p []byte) {
+	if need := len(c.inbound) + len(p); need > cap(c.inbound) {
+		grown := append(s.Get(need), c.inbound...)
+		s.Put(c.inbound)
+		c.inbound = grown
+	}
+	c.inbound = append(c.inbound, p...)
+	c.view, c.viewOwned = c.inbound, true
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	if c.state != connOpen {
+		return 0, c.opError("write", errors.ErrConnClosed)
+	}
+	c.outbound.Write(&c.loop.slab, p)
+	c.loop.markDirty(c)
+	return len(p), nil
+}
+
+func (c *conn) Writev(bs [][]byte) (int, error) {
+	if c.state != connOpen {
+		return 0, c.opError("writev", errors.ErrConnClosed)
+	}
+	n := 0
+	for _, b := range bs {
+		c.outbound.Write(&c.loop.slab, b)
+		n += len(b)
+	}
+	c.loop.markDirty(c)
+	return n, nil
+}
+
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if c.state != connOpen {
+		return 0, c.opError("readfrom", errors.ErrConnClosed)
+	}
+	var total int64
+	scratch := c.loop.scratch()
+	for {
+		n, err := r.Read(scratch)
+		if n > 0 {
+			c.outbound.Write(&c.loop.slab, scratch[:n])
+			total += int64(n)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			c.loop.markDirty(c)
+			return total, err
+		}
+	}
+	c.loop.markDirty(c)
+	return total, nil
+}
+
+func (c *conn) Flush() error {
+	if c.state == connClosed {
+		return c.opError("flush", errors.ErrConnClosed)
+	}
+	if err := c.loop.flush(c); err != nil {
+		c.loop.closeNow(c, err)
+		return err
+	}
+	return nil
+}
+
+func (c *conn) OutboundBuffered() int { return c.outbound.Len() }
+
+func (c *conn) SendTo(_ []byte, _ net.Addr) (int, error) {
+	return 0, c.opError("sendto", errors.ErrUnsupportedOp)
+}
+
+func (c *conn) AsyncWrite(buf []byte, callback AsyncCallback) error {
+	return c.loop.submit(taskWrite, c, buf, nil, callback)
+}
+
+func (c *conn) AsyncWritev(bs [][]byte, callback AsyncCallback) error {
+	return c.loop.submit(taskWritev, c, nil, bs, callback)
+}
+
+func (c *conn) Context() any          { return c.ctx }
+func (c *conn) SetContext(ctx any)    { c.ctx = ctx }
+func (c *conn) EventLoop() EventLoop  { return c.loop }
+func (c *conn) RemoteAddr() net.Addr  { return c.remote }
+func (c *conn) LocalAddr() net.Addr   { return c.localAddr() }
+func (c *conn) Close() error          { return c.CloseWithCallback(nil) }
+func (c *conn) Wake(cb AsyncCallback) error {
+	return c.loop.submit(taskWake, c, nil, nil, cb)
+}
+
+func (c *conn) CloseWithCallback(cb AsyncCallback) error {
+	return c.loop.submit(taskClose, c, nil, nil, cb)
+}
+
+func (c *conn) SetDeadline(time.Time) error {
+	return c.opError("set deadline", errors.ErrUnsupportedOp)
+}
+
+func (c *conn) SetReadDeadline(time.Time) error {
+	return c.opError("set read deadline", errors.ErrUnsupportedOp)
+}
+
+func (c *conn) SetWriteDeadline(time.Time) error {
+	return c.opError("set write deadline", errors.ErrUnsupportedOp)
+}
+
+// opError gives an error its context once, at the public API, as package net does.
+func (c *conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.network(), Source: c.local, Addr: c.remote, Err: err}
+}
+
+func (c *conn) network() string {
+	if _, ok := c.remote.(*net.UnixAddr); ok {
+		return "unix"
+	}
+	return "tcp"
+}

@@ -1,0 +1,170 @@
+//go:build linux
+
+package reactor
+
+import (
+	"context"
+	"net"
+	"syscall"
+
+	"github.com/reactorgo/reactor/internal/poller"
+	"github.com/reactorgo/reactor/internal/socket"
+	"github.com/reactorgo/reactor/pkg/errors"
+)
+
+// open creates the loops and listeners and registers each listener with the loop that
+// accepts on it: every loop its own with SO_REUSEPORT, otherwise loop 0 for all.
+func (eng *engine) open() error {
+	eng.lb = newLoadBalancer(eng.opts.LB)
+	for i := 0; i < eng.opts.NumEventLoop; i++ {
+		el, err := newEventLoop(eng, i)
+		if err != nil {
+			return err
+		}
+		eng.loops = append(eng.loops, el)
+		eng.lb.add(el)
+	}
+	for _, pa := range eng.protoAddrs {
+		network, address, err := parseProtoAddr(pa)
+		if err != nil {
+			return err
+		}
+		b := &boundAddr{network: network, address: address}
+		for _, el := range eng.loops {
+			if b.ln != nil && (!eng.opts.ReusePort || network == "unix") {
+				break
+			}
+			addr := address
+			if b.ln != nil {
+				addr = b.ln.Addr.String() // port 0: the other loops join the port the first got
+			}
+			ln, err := eng.listen(network, addr)
+			if err != nil {
+				return err
+			}
+			if b.ln == nil {
+				b.ln = ln
+			}
+			if err := el.poller.Add(ln.Fd, poller.Readable); err != nil {
+				return err
+			}
+			el.lns = append(el.lns, ln)
+		}
+		eng.bound = append(eng.bound, b)
+	}
+	return nil
+}
+
+func (eng *engine) listen(network, address string) (*socket.Listener, error) {
+	cfg := socket.ListenConfig{
+		// As package net does: a restarted server must not wait out TIME_WAIT.
+		ReuseAddr:    true,
+		ReusePort:    eng.opts.ReusePort,
+		RecvBuffer:   eng.opts.SocketRecvBuffer,
+		SendBuffer:   eng.opts.SocketSendBuffer,
+		BindToDevice: eng.opts.BindToDevice,
+	}
+	var (
+		ln  *socket.Listener
+		err error
+	)
+	if network == "unix" {
+		ln, err = socket.ListenUnix(address, cfg)
+	} else {
+		ln, err = socket.ListenTCP(network, address, cfg)
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Addr: stringAddr{network, address}, Err: err}
+	}
+	eng.lnMu.Lock()
+	eng.listeners = append(eng.listeners, ln)
+	eng.lnMu.Unlock()
+	eng.openListeners.Add(1)
+	return ln, nil
+}
+
+// configureConn applies the per-connection socket options to an accepted socket.
+func (eng *engine) configureConn(fd int, ln *socket.Listener) error {
+	if ln.Network == "unix" {
+		return nil
+	}
+	if eng.opts.TCPNoDelay == TCPNoDelay {
+		if err := socket.SetNoDelay(fd, true); err != nil {
+			return err
+		}
+	}
+	if eng.opts.TCPKeepAlive > 0 {
+		return socket.SetKeepAlive(fd, true, eng.opts.TCPKeepAlive, eng.opts.TCPKeepInterval, eng.opts.TCPKeepCount)
+	}
+	return nil
+}
+
+// Enroll implements EventLoop.
+func (el *eventloop) Enroll(ctx context.Context, c net.Conn) (<-chan RegisteredResult, error) {
+	if c == nil {
+		return nil, errors.ErrInvalidNetConn
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrInvalidNetConn
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	var dupErr error
+	if err := raw.Control(func(s uintptr) { fd, dupErr = socket.Dup(int(s)) }); err != nil {
+		return nil, err
+	}
+	if dupErr != nil {
+		return nil, dupErr
+	}
+	remote := c.RemoteAddr()
+	c.Close() // the duplicate keeps the connection open; it is the loop's now
+	t := getTask(taskOpen)
+	t.fd, t.remote, t.ctx = fd, remote, ctx
+	result := make(chan RegisteredResult, 1)
+	t.result = result
+	el.eng.lb.opened(el)
+	if err := el.enqueue(t); err != nil {
+		el.eng.lb.closed(el)
+		socket.Close(fd)
+		return nil, err
+	}
+	return result, nil
+}
+
+// Register implements EventLoop. The dial runs on its own goroutine so the caller
+// never blocks; the connection then joins the loop as with Enroll.
+func (el *eventloop) Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error) {
+	if addr == nil {
+		return nil, errors.ErrInvalidNetworkAddress
+	}
+	if el.exited.Load() || el.stopping.Load() {
+		return nil, errors.ErrEngineShutdown
+	}
+	result := make(chan RegisteredResult, 1)
+	go func() {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, addr.Network(), addr.String())
+		if err != nil {
+			result <- RegisteredResult{Err: err}
+			return
+		}
+		inner, err := el.Enroll(ctx, c)
+		if err != nil {
+			c.Close()
+			result <- RegisteredResult{Err: err}
+			return
+		}
+		result <- <-inner
+	}()
+	return result, nil
+}
+
+// stringAddr is a net.Addr for an address that could not be resolved or bound.
+type stringAddr struct{ network, address string }
+
+func (a stringAddr) Network() string { return a.network }
+func (a stringAddr) String() string  { return a.address }

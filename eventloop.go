@@ -1,0 +1,285 @@
+package reactor
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/reactorgo/reactor/internal/buffer"
+	"github.com/reactorgo/reactor/internal/poller"
+	"github.com/reactorgo/reactor/internal/queue"
+	"github.com/reactorgo/reactor/internal/socket"
+	"github.com/reactorgo/reactor/internal/timer"
+	"github.com/reactorgo/reactor/pkg/errors"
+)
+
+// EventLoop is one event loop of an engine or client. Register, Enroll, Execute and
+// Schedule may be called from any goroutine; Close only from the loop itself.
+type EventLoop interface {
+	// Register dials addr and serves the new connection on this loop; the result
+	// arrives on the returned channel once OnOpen has run. A value stored in ctx with
+	// NewContext becomes the connection's context.
+	Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error)
+	// Enroll moves an established net.Conn onto this loop. The net.Conn is closed:
+	// the loop serves a duplicate of its descriptor.
+	Enroll(ctx context.Context, c net.Conn) (<-chan RegisteredResult, error)
+	// Execute runs runnable on the loop as soon as it can.
+	Execute(ctx context.Context, runnable Runnable) error
+	// Schedule runs runnable on the loop once, after delay. (gnet does not implement
+	// this; reactor does.)
+	Schedule(ctx context.Context, runnable Runnable, delay time.Duration) error
+	// Close closes a connection of this loop, as Conn.Close does but at once. Loop only.
+	Close(Conn) error
+}
+
+// maxTasksPerWake bounds the queued tasks one iteration runs, so that a flood of
+// AsyncWrite calls cannot keep a loop from its sockets.
+const maxTasksPerWake = 4096
+
+type taskKind uint8
+
+const (
+	taskWrite taskKind = iota
+	taskWritev
+	taskWake
+	taskClose
+	taskRun
+	taskSchedule
+	taskOpen // a descriptor handed over by the acceptor or by Enroll
+)
+
+// task is work sent to a loop from another goroutine (or from the loop to itself).
+type task struct {
+	kind   taskKind
+	c      *conn
+	buf    []byte
+	bufs   [][]byte
+	cb     AsyncCallback
+	ctx    context.Context
+	run    Runnable
+	delay  time.Duration
+	fd     int
+	remote net.Addr
+	result chan RegisteredResult
+}
+
+var taskPool = sync.Pool{New: func() any { return new(task) }}
+
+func getTask(kind taskKind) *task {
+	t := taskPool.Get().(*task)
+	t.kind = kind
+	return t
+}
+
+func putTask(t *task) {
+	*t = task{}
+	taskPool.Put(t)
+}
+
+// eventloop owns a poller and the connections registered with it. Its fields are
+// touched only by its own goroutine, except those marked atomic.
+type eventloop struct {
+	idx     int
+	eng     *engine
+	handler EventHandler
+	poller  *poller.Poller
+	events  []poller.Event
+	buf     []byte     // the read buffer shared by every connection of the loop
+	conns   []*conn    // indexed by file descriptor
+	slab    buffer.Slab
+	timers  timer.Heap
+	epoch   time.Time
+	dirty   []*conn // connections written to during the current callback
+	pending []*conn // edge-triggered connections with input left to read
+	lns     []*socket.Listener
+
+	tasks       *queue.MPSC[*task]
+	wakePending atomic.Bool
+	stopping    atomic.Bool // the engine asked this loop to stop
+	exited      atomic.Bool
+	connCount   atomic.Int32
+
+	stopSeen bool // stopping has been acted on
+	lbIndex  int  // position in the least-connections heap
+
+	io ioScratch // platform scratch space (iovecs, accept address)
+}
+
+func (el *eventloop) now() int64 { return int64(time.Since(el.epoch)) }
+
+func (el *eventloop) after(d time.Duration, fn func()) *timer.Timer {
+	return el.timers.Add(el.now()+int64(d), fn)
+}
+
+// submit queues a connection task built from a pooled task value.
+func (el *eventloop) submit(kind taskKind, c *conn, buf []byte, bufs [][]byte, cb AsyncCallback) error {
+	t := getTask(kind)
+	t.c, t.buf, t.bufs, t.cb = c, buf, bufs, cb
+	return el.enqueue(t)
+}
+
+// enqueue hands t to the loop from any goroutine. Many enqueues between two
+// iterations of the loop cost one wake-up write.
+func (el *eventloop) enqueue(t *task) error {
+	if el.exited.Load() {
+		putTask(t)
+		return errors.ErrEngineShutdown
+	}
+	el.tasks.Push(t)
+	if el.wakePending.CompareAndSwap(false, true) {
+		return el.poller.Wake()
+	}
+	return nil
+}
+
+// runTasks runs queued tasks; it reports whether some were left for the next round.
+func (el *eventloop) runTasks() bool {
+	for i := 0; i < maxTasksPerWake; i++ {
+		t, ok := el.tasks.Pop()
+		if !ok {
+			return false
+		}
+		el.runTask(t)
+		putTask(t)
+	}
+	return el.tasks.Len() > 0
+}
+
+func (el *eventloop) runTask(t *task) {
+	c := t.c
+	switch t.kind {
+	case taskWrite, taskWritev:
+		var err error
+		if c.state != connOpen {
+			err = c.opError("write", errors.ErrConnClosed)
+		} else {
+			if t.kind == taskWrite {
+				c.outbound.Write(&el.slab, t.buf)
+			} else {
+				for _, b := range t.bufs {
+					c.outbound.Write(&el.slab, b)
+				}
+			}
+			el.markDirty(c)
+			el.flushDirty()
+		}
+		el.callback(t.cb, c, err)
+	case taskWake:
+		if c.state != connOpen {
+			el.callback(t.cb, c, c.opError("wake", errors.ErrConnClosed))
+			return
+		}
+		el.traffic(c)
+		el.callback(t.cb, c, nil)
+	case taskClose:
+		if c.state == connClosed {
+			el.callback(t.cb, c, c.opError("close", errors.ErrConnClosed))
+			return
+		}
+		if t.cb != nil {
+			c.onClosed = append(c.onClosed, t.cb)
+		}
+		el.closeConn(c, nil)
+	case taskRun:
+		el.runnable(t.ctx, t.run)
+	case taskSchedule:
+		ctx, run := t.ctx, t.run
+		el.after(t.delay, func() { el.runnable(ctx, run) })
+	case taskOpen:
+		el.openTask(t)
+	}
+}
+
+func (el *eventloop) runnable(ctx context.Context, r Runnable) {
+	if err := r.Run(ctx); err != nil {
+		el.eng.logger.Debugf("reactor: runnable on event loop %d: %v", el.idx, err)
+	}
+	el.flushDirty()
+}
+
+func (el *eventloop) callback(cb AsyncCallback, c *conn, err error) {
+	if cb == nil {
+		return
+	}
+	if cerr := cb(c, err); cerr != nil {
+		el.eng.logger.Debugf("reactor: async callback on event loop %d: %v", el.idx, cerr)
+	}
+	el.flushDirty()
+}
+
+// markDirty remembers c for the flush that follows the current callback. A conn
+// already waiting for write readiness needs no flush: the readiness event does it.
+func (el *eventloop) markDirty(c *conn) {
+	if !c.dirty && !c.writeArmed {
+		c.dirty = true
+		el.dirty = append(el.dirty, c)
+	}
+}
+
+// flushDirty sends what callbacks wrote: one write or writev per connection.
+func (el *eventloop) flushDirty() {
+	for i := 0; i < len(el.dirty); i++ { // closeNow below may not append, but be safe
+		c := el.dirty[i]
+		el.dirty[i] = nil
+		c.dirty = false
+		if c.state == connClosed || c.outbound.Len() == 0 {
+			continue
+		}
+		if err := el.flush(c); err != nil {
+			el.closeNow(c, err)
+		}
+	}
+	el.dirty = el.dirty[:0]
+}
+
+// scratch is a loop-owned buffer for copying through (ReadFrom); it is the read
+// buffer, which no callback still needs once it is writing.
+func (el *eventloop) scratch() []byte { return el.buf }
+
+// handleAction applies what a callback asked for.
+func (el *eventloop) handleAction(c *conn, action Action) {
+	switch action {
+	case Close:
+		if c != nil {
+			el.closeConn(c, nil)
+		}
+	case Shutdown:
+		el.eng.stop()
+	}
+}
+
+// Execute implements EventLoop.
+func (el *eventloop) Execute(ctx context.Context, runnable Runnable) error {
+	if runnable == nil {
+		return errors.ErrNilRunnable
+	}
+	t := getTask(taskRun)
+	t.ctx, t.run = ctx, runnable
+	return el.enqueue(t)
+}
+
+// Schedule implements EventLoop.
+func (el *eventloop) Schedule(ctx context.Context, runnable Runnable, delay time.Duration) error {
+	if runnable == nil {
+		return errors.ErrNilRunnable
+	}
+	t := getTask(taskSchedule)
+	t.ctx, t.run, t.delay = ctx, runnable, delay
+	return el.enqueue(t)
+}
+
+// Close implements EventLoop.
+func (el *eventloop) Close(c Conn) error {
+	cc, ok := c.(*conn)
+	if !ok || cc.loop != el {
+		return fmt.Errorf("reactor: close: %w: the conn does not belong to this event loop", errors.ErrUnsupportedOp)
+	}
+	if cc.state == connClosed {
+		return cc.opError("close", errors.ErrConnClosed)
+	}
+	el.closeConn(cc, nil)
+	return nil
+}

@@ -1,0 +1,220 @@
+//go:build linux
+
+package socket
+
+import (
+	"errors"
+	"net"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ListenTCP opens a non-blocking TCP listener. address is host:port; an empty host
+// listens on every interface, as in package net.
+func ListenTCP(network, address string, cfg ListenConfig) (*Listener, error) {
+	tcpAddr, err := net.ResolveTCPAddr(network, address)
+	if err != nil {
+		return nil, err
+	}
+	family, sa, err := tcpSockaddr(network, tcpAddr)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	if family == unix.AF_INET6 {
+		// tcp6 means IPv6 only; "tcp" on a wildcard address takes both families, as net does.
+		v6only := 0
+		if network == "tcp6" {
+			v6only = 1
+		}
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
+			unix.Close(fd)
+			return nil, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	ln, err := listenFd(fd, network, sa, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return ln, nil
+}
+
+// ListenUnix opens a non-blocking unix stream listener at path. A stale socket file
+// (one nobody accepts on) is removed and replaced; a live one gives EADDRINUSE.
+func ListenUnix(path string, cfg ListenConfig) (*Listener, error) {
+	if err := removeStaleSocket(path); err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	cfg.ReusePort = false // not meaningful for unix sockets
+	cfg.ReuseAddr = false
+	ln, err := listenFd(fd, "unix", &unix.SockaddrUnix{Name: path}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln.Path = path
+	return ln, nil
+}
+
+// removeStaleSocket deletes path when it is a socket file that refuses connections.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return nil // absent, or not a socket: bind reports what is wrong
+	}
+	probe, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(probe)
+	err = unix.Connect(probe, &unix.SockaddrUnix{Name: path})
+	if errors.Is(err, unix.ECONNREFUSED) {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
+	if err == nil {
+		return os.NewSyscallError("bind", unix.EADDRINUSE)
+	}
+	return nil
+}
+
+func listenFd(fd int, network string, sa unix.Sockaddr, cfg ListenConfig) (*Listener, error) {
+	fail := func(op string, err error) (*Listener, error) {
+		unix.Close(fd)
+		return nil, os.NewSyscallError(op, err)
+	}
+	if cfg.ReuseAddr {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if cfg.ReusePort {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if cfg.RecvBuffer > 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, cfg.RecvBuffer); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if cfg.SendBuffer > 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, cfg.SendBuffer); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if cfg.BindToDevice != "" {
+		if err := bindToDevice(fd, cfg.BindToDevice); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	backlog := cfg.Backlog
+	if backlog <= 0 {
+		backlog = maxListenerBacklog()
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		return fail("listen", err)
+	}
+	bound, err := unix.Getsockname(fd)
+	if err != nil {
+		return fail("getsockname", err)
+	}
+	return &Listener{Fd: fd, Network: network, Addr: SockaddrToAddr(network, bound)}, nil
+}
+
+// Close closes the listening socket and removes a unix listener's socket file.
+func (ln *Listener) Close() error {
+	err := unix.Close(ln.Fd)
+	if ln.Path != "" {
+		os.Remove(ln.Path)
+	}
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
+}
+
+func tcpSockaddr(network string, a *net.TCPAddr) (int, unix.Sockaddr, error) {
+	ip4 := a.IP.To4()
+	switch {
+	case network == "tcp4" || (network == "tcp" && ip4 != nil && len(a.IP) == net.IPv4len):
+		sa := &unix.SockaddrInet4{Port: a.Port}
+		if ip4 != nil {
+			copy(sa.Addr[:], ip4)
+		} else if a.IP != nil && !a.IP.IsUnspecified() {
+			return 0, nil, &net.AddrError{Err: "non-IPv4 address", Addr: a.IP.String()}
+		}
+		return unix.AF_INET, sa, nil
+	default:
+		if network == "tcp6" && ip4 != nil && !a.IP.IsUnspecified() && len(a.IP) == net.IPv4len {
+			return 0, nil, &net.AddrError{Err: "non-IPv6 address", Addr: a.IP.String()}
+		}
+		sa := &unix.SockaddrInet6{Port: a.Port}
+		if a.IP != nil {
+			copy(sa.Addr[:], a.IP.To16())
+		}
+		if a.Zone != "" {
+			if ifi, err := net.InterfaceByName(a.Zone); err == nil {
+				sa.ZoneId = uint32(ifi.Index)
+			}
+		}
+		return unix.AF_INET6, sa, nil
+	}
+}
+
+// SockaddrToAddr converts a kernel address to the net.Addr package net would report.
+func SockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
+	case *unix.SockaddrInet6:
+		a := &net.TCPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	case *unix.SockaddrUnix:
+		return &net.UnixAddr{Name: sa.Name, Net: "unix"}
+	}
+	if network == "unix" {
+		return &net.UnixAddr{Net: "unix"}
+	}
+	return nil
+}
+
+func maxListenerBacklog() int {
+	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+	if err != nil {
+		return syscall.SOMAXCONN
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n <= 0 {
+		return syscall.SOMAXCONN
+	}
+	if n > 1<<16-1 {
+		n = 1<<16 - 1 // the kernel truncates the backlog to 16 bits
+	}
+	return n
+}
