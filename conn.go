@@ -248,24 +248,9 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 	if c.state != connOpen {
 		return 0, c.opError("readfrom", errors.ErrConnClosed)
 	}
-	var total int64
-	scratch := c.loop.scratch()
-	for {
-		n, err := r.Read(scratch)
-		if n > 0 {
-			c.outbound.Write(&c.loop.slab, scratch[:n])
-			total += int64(n)
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			c.loop.markDirty(c)
-			return total, err
-		}
-	}
+	n, err := c.outbound.ReadFrom(&c.loop.slab, r)
 	c.loop.markDirty(c)
-	return total, nil
+	return n, err
 }
 
 func (c *conn) Flush() error {
@@ -293,12 +278,12 @@ func (c *conn) AsyncWritev(bs [][]byte, callback AsyncCallback) error {
 	return c.loop.submit(taskWritev, c, nil, bs, callback)
 }
 
-func (c *conn) Context() any          { return c.ctx }
-func (c *conn) SetContext(ctx any)    { c.ctx = ctx }
-func (c *conn) EventLoop() EventLoop  { return c.loop }
-func (c *conn) RemoteAddr() net.Addr  { return c.remote }
-func (c *conn) LocalAddr() net.Addr   { return c.localAddr() }
-func (c *conn) Close() error          { return c.CloseWithCallback(nil) }
+func (c *conn) Context() any         { return c.ctx }
+func (c *conn) SetContext(ctx any)   { c.ctx = ctx }
+func (c *conn) EventLoop() EventLoop { return c.loop }
+func (c *conn) RemoteAddr() net.Addr { return c.remote }
+func (c *conn) LocalAddr() net.Addr  { return c.localAddr() }
+func (c *conn) Close() error         { return c.CloseWithCallback(nil) }
 func (c *conn) Wake(cb AsyncCallback) error {
 	return c.loop.submit(taskWake, c, nil, nil, cb)
 }

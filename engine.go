@@ -273,7 +273,12 @@ func (eng *engine) closeListener(ln *socket.Listener) {
 		if l == ln {
 			eng.listeners = append(eng.listeners[:i], eng.listeners[i+1:]...)
 			ln.Close()
-			eng.openListeners.Add(-1)
+			if eng.openListeners.Add(-1) == 0 {
+				// Loops with nothing left wait for this before they exit.
+				for _, el := range eng.loops {
+					el.poller.Wake()
+				}
+			}
 			return
 		}
 	}

@@ -87,8 +87,8 @@ type eventloop struct {
 	handler EventHandler
 	poller  *poller.Poller
 	events  []poller.Event
-	buf     []byte     // the read buffer shared by every connection of the loop
-	conns   []*conn    // indexed by file descriptor
+	buf     []byte  // the read buffer shared by every connection of the loop
+	conns   []*conn // indexed by file descriptor
 	slab    buffer.Slab
 	timers  timer.Heap
 	epoch   time.Time
@@ -103,6 +103,7 @@ type eventloop struct {
 	connCount   atomic.Int32
 
 	stopSeen bool // stopping has been acted on
+	flushing bool // flushDirty is running
 	lbIndex  int  // position in the least-connections heap
 
 	io ioScratch // platform scratch space (iovecs, accept address)
@@ -219,9 +220,16 @@ func (el *eventloop) markDirty(c *conn) {
 	}
 }
 
-// flushDirty sends what callbacks wrote: one write or writev per connection.
+// flushDirty sends what callbacks wrote: one write or writev per connection. It is
+// not re-entered: a callback run by a close below (OnClose) may write to other
+// connections, which this same pass then picks up.
 func (el *eventloop) flushDirty() {
-	for i := 0; i < len(el.dirty); i++ { // closeNow below may not append, but be safe
+	if el.flushing {
+		return
+	}
+	el.flushing = true
+	defer func() { el.flushing = false }()
+	for i := 0; i < len(el.dirty); i++ {
 		c := el.dirty[i]
 		el.dirty[i] = nil
 		c.dirty = false
@@ -234,10 +242,6 @@ func (el *eventloop) flushDirty() {
 	}
 	el.dirty = el.dirty[:0]
 }
-
-// scratch is a loop-owned buffer for copying through (ReadFrom); it is the read
-// buffer, which no callback still needs once it is writing.
-func (el *eventloop) scratch() []byte { return el.buf }
 
 // handleAction applies what a callback asked for.
 func (el *eventloop) handleAction(c *conn, action Action) {

@@ -1,12 +1,27 @@
 package buffer
 
+import "io"
+
 // Outbound is a FIFO of bytes waiting to be written to a socket, stored as a list of
 // slab chunks. Appending copies (callers may reuse their slices at once); writing out
 // hands the chunks to writev without copying again. An empty Outbound holds no chunk.
+//
+// An Outbound must not be copied after first use: chunks may point at inline.
 type Outbound struct {
 	chunks [][]byte // chunks[0][head:] is the oldest unsent data
 	head   int
 	size   int
+	// inline backs chunks while there is one chunk, the common case of a reply
+	// written and sent within one callback, so that case allocates nothing.
+	inline [1][]byte
+}
+
+// grow appends a chunk for at least n bytes.
+func (o *Outbound) grow(s *Slab, n int) {
+	if o.chunks == nil {
+		o.chunks = o.inline[:0]
+	}
+	o.chunks = append(o.chunks, s.Get(n))
 }
 
 // minChunk is the size of the first chunk of a small write: big enough that a burst of
@@ -36,7 +51,7 @@ func (o *Outbound) Write(s *Slab, p []byte) {
 		if size > 1<<maxShift {
 			size = 1 << maxShift
 		}
-		o.chunks = append(o.chunks, s.Get(size))
+		o.grow(s, size)
 	}
 }
 
@@ -82,6 +97,47 @@ func (o *Outbound) Reset(s *Slab) {
 		s.Put(c)
 		o.chunks[i] = nil
 	}
-	o.chunks = nil
+	o.chunks, o.inline[0] = nil, nil
 	o.head, o.size = 0, 0
+}
+
+// readChunk is the chunk size ReadFrom reads into.
+const readChunk = 16 << 10
+
+// ReadFrom appends everything read from r until io.EOF, reading straight into the
+// queue's chunks. It returns the bytes added and the first error other than io.EOF.
+func (o *Outbound) ReadFrom(s *Slab, r io.Reader) (int64, error) {
+	var total int64
+	for {
+		n := len(o.chunks)
+		if n == 0 || len(o.chunks[n-1]) == cap(o.chunks[n-1]) {
+			o.grow(s, readChunk)
+			n++
+		}
+		last := o.chunks[n-1]
+		k, err := r.Read(last[len(last):cap(last)])
+		o.chunks[n-1] = last[:len(last)+k]
+		o.size += k
+		total += int64(k)
+		if err == io.EOF {
+			o.dropEmptyTail(s)
+			return total, nil
+		}
+		if err != nil {
+			o.dropEmptyTail(s)
+			return total, err
+		}
+	}
+}
+
+// dropEmptyTail returns an unused last chunk, so an empty queue holds no chunk.
+func (o *Outbound) dropEmptyTail(s *Slab) {
+	if n := len(o.chunks); n > 0 && len(o.chunks[n-1]) == 0 && !(n == 1 && o.head > 0) {
+		s.Put(o.chunks[n-1])
+		o.chunks[n-1] = nil
+		o.chunks = o.chunks[:n-1]
+		if len(o.chunks) == 0 {
+			o.chunks, o.head = nil, 0
+		}
+	}
 }

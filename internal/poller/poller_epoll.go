@@ -4,6 +4,7 @@ package poller
 
 import (
 	"os"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -14,6 +15,11 @@ import (
 type Poller struct {
 	epfd   int
 	wakefd int
+
+	// mu orders Wake, which any goroutine may call at any time, against Close: a
+	// wake-up written after Close would land in whatever file reused the number.
+	mu     sync.RWMutex
+	closed bool
 }
 
 // Event is one readiness notification. Its layout is the kernel's epoll_event, so that
@@ -44,6 +50,12 @@ func Open() (*Poller, error) {
 
 // Close releases the epoll instance and the eventfd.
 func (p *Poller) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
 	err1 := unix.Close(p.wakefd)
 	err2 := unix.Close(p.epfd)
 	if err1 != nil {
@@ -123,6 +135,11 @@ func (p *Poller) Wait(events []Event, timeout time.Duration) (int, error) {
 
 // Wake makes Wait return; safe from any goroutine.
 func (p *Poller) Wake() error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return os.ErrClosed
+	}
 	for {
 		_, err := unix.Write(p.wakefd, wakeValue[:])
 		switch err {
@@ -153,5 +170,8 @@ func (ev *Event) Readable() bool {
 	return ev.raw.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
 }
 
-// Writable reports room in the send buffer, or an error a write will surface.
-func (ev *Event) Writable() bool { return ev.raw.Events&(unix.EPOLLOUT|unix.EPOLLERR) != 0 }
+// Writable reports room in the send buffer, or an error or hang-up that a write
+// will surface.
+func (ev *Event) Writable() bool {
+	return ev.raw.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -148,33 +149,45 @@ func (ln *Listener) Close() error {
 	return nil
 }
 
+// tcpSockaddr picks the address family as package net does: IPv4 for tcp4 and for
+// an IPv4 address, IPv6 (dual-stack for "tcp") otherwise.
 func tcpSockaddr(network string, a *net.TCPAddr) (int, unix.Sockaddr, error) {
 	ip4 := a.IP.To4()
+	wildcard := len(a.IP) == 0 || a.IP.IsUnspecified()
 	switch {
-	case network == "tcp4" || (network == "tcp" && ip4 != nil && len(a.IP) == net.IPv4len):
+	case network == "tcp4" && ip4 == nil && !wildcard:
+		return 0, nil, &net.AddrError{Err: "non-IPv4 address", Addr: a.IP.String()}
+	case network == "tcp6" && ip4 != nil && !wildcard:
+		return 0, nil, &net.AddrError{Err: "non-IPv6 address", Addr: a.IP.String()}
+	case network == "tcp4" || (network == "tcp" && ip4 != nil && !wildcard) || (network == "tcp" && wildcard && !ipv6Available()):
 		sa := &unix.SockaddrInet4{Port: a.Port}
 		if ip4 != nil {
 			copy(sa.Addr[:], ip4)
-		} else if a.IP != nil && !a.IP.IsUnspecified() {
-			return 0, nil, &net.AddrError{Err: "non-IPv4 address", Addr: a.IP.String()}
 		}
 		return unix.AF_INET, sa, nil
-	default:
-		if network == "tcp6" && ip4 != nil && !a.IP.IsUnspecified() && len(a.IP) == net.IPv4len {
-			return 0, nil, &net.AddrError{Err: "non-IPv6 address", Addr: a.IP.String()}
-		}
-		sa := &unix.SockaddrInet6{Port: a.Port}
-		if a.IP != nil {
-			copy(sa.Addr[:], a.IP.To16())
-		}
-		if a.Zone != "" {
-			if ifi, err := net.InterfaceByName(a.Zone); err == nil {
-				sa.ZoneId = uint32(ifi.Index)
-			}
-		}
-		return unix.AF_INET6, sa, nil
 	}
+	sa := &unix.SockaddrInet6{Port: a.Port}
+	if !wildcard {
+		copy(sa.Addr[:], a.IP.To16())
+	}
+	if a.Zone != "" {
+		if ifi, err := net.InterfaceByName(a.Zone); err == nil {
+			sa.ZoneId = uint32(ifi.Index)
+		}
+	}
+	return unix.AF_INET6, sa, nil
 }
+
+// ipv6Available reports whether this host can open IPv6 sockets; a wildcard "tcp"
+// listener falls back to IPv4 where it cannot.
+var ipv6Available = sync.OnceValue(func() bool {
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+})
 
 // SockaddrToAddr converts a kernel address to the net.Addr package net would report.
 func SockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
