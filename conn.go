@@ -119,15 +119,25 @@ type Conn interface {
 type connState uint8
 
 const (
-	connOpen     connState = iota
-	connDraining           // closing: delivering queued outbound bytes, reading stopped
-	connClosed
+	connOpen       connState = iota
+	connDraining             // closing: delivering queued outbound bytes, reading stopped
+	connClosed               // OnClose has run, or OnOpen never will
+	connConnecting           // a dial in progress: no OnOpen yet
+)
+
+type connKind uint8
+
+const (
+	streamConn   connKind = iota // TCP or unix stream
+	datagramConn                 // connected UDP socket (a client's)
+	packetConn                   // a datagram received on a UDP listener, valid only in OnTraffic
 )
 
 // conn is a stream connection. Every field but closed is owned by the loop.
 type conn struct {
 	fd     int
 	loop   *eventloop
+	kind   connKind
 	state  connState
 	closed atomic.Bool // mirrors state == connClosed for other goroutines
 
@@ -145,8 +155,10 @@ type conn struct {
 	remote, local net.Addr
 	ctx           any
 
-	drainTimer *timer.Timer
-	onClosed   []AsyncCallback // CloseWithCallback callbacks, run after OnClose
+	timer    *timer.Timer    // drain timeout, or dial timeout while connecting
+	onClosed []AsyncCallback // CloseWithCallback callbacks, run after OnClose
+	dial     *dialing        // set while connecting
+	packets  *packetSource   // the UDP listener a packetConn belongs to
 }
 
 func (c *conn) Read(p []byte) (int, error) {
@@ -223,6 +235,9 @@ func (c *conn) appendInbound(s *buffer.Slab, p []byte) {
 }
 
 func (c *conn) Write(p []byte) (int, error) {
+	if c.kind != streamConn {
+		return c.writeDatagram(p, nil)
+	}
 	if c.state != connOpen {
 		return 0, c.opError("write", errors.ErrConnClosed)
 	}
@@ -232,6 +247,9 @@ func (c *conn) Write(p []byte) (int, error) {
 }
 
 func (c *conn) Writev(bs [][]byte) (int, error) {
+	if c.kind != streamConn {
+		return c.writeDatagram(nil, bs)
+	}
 	if c.state != connOpen {
 		return 0, c.opError("writev", errors.ErrConnClosed)
 	}
@@ -245,6 +263,9 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 }
 
 func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if c.kind != streamConn {
+		return 0, c.opError("readfrom", errors.ErrUnsupportedOp)
+	}
 	if c.state != connOpen {
 		return 0, c.opError("readfrom", errors.ErrConnClosed)
 	}
@@ -254,6 +275,9 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 }
 
 func (c *conn) Flush() error {
+	if c.kind != streamConn {
+		return nil // datagrams leave when written
+	}
 	if c.state == connClosed {
 		return c.opError("flush", errors.ErrConnClosed)
 	}
@@ -266,29 +290,53 @@ func (c *conn) Flush() error {
 
 func (c *conn) OutboundBuffered() int { return c.outbound.Len() }
 
-func (c *conn) SendTo(_ []byte, _ net.Addr) (int, error) {
-	return 0, c.opError("sendto", errors.ErrUnsupportedOp)
+func (c *conn) SendTo(buf []byte, addr net.Addr) (int, error) {
+	if c.kind == streamConn {
+		return 0, c.opError("sendto", errors.ErrUnsupportedOp)
+	}
+	if addr == nil {
+		return 0, c.opError("sendto", errors.ErrInvalidNetworkAddress)
+	}
+	return c.sendTo(buf, addr)
 }
 
+// AsyncWrite on a received datagram (packetConn) sends at once, as gnet does: such a
+// conn is valid only inside OnTraffic, so there is nothing to defer to.
 func (c *conn) AsyncWrite(buf []byte, callback AsyncCallback) error {
+	if c.kind == packetConn {
+		_, err := c.writeDatagram(buf, nil)
+		return c.loop.syncCallback(callback, c, err)
+	}
 	return c.loop.submit(taskWrite, c, buf, nil, callback)
 }
 
 func (c *conn) AsyncWritev(bs [][]byte, callback AsyncCallback) error {
+	if c.kind == packetConn {
+		_, err := c.writeDatagram(nil, bs)
+		return c.loop.syncCallback(callback, c, err)
+	}
 	return c.loop.submit(taskWritev, c, nil, bs, callback)
 }
 
 func (c *conn) Context() any         { return c.ctx }
 func (c *conn) SetContext(ctx any)   { c.ctx = ctx }
 func (c *conn) EventLoop() EventLoop { return c.loop }
-func (c *conn) RemoteAddr() net.Addr { return c.remote }
+func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr() }
 func (c *conn) LocalAddr() net.Addr  { return c.localAddr() }
 func (c *conn) Close() error         { return c.CloseWithCallback(nil) }
 func (c *conn) Wake(cb AsyncCallback) error {
+	if c.kind == packetConn {
+		return c.opError("wake", errors.ErrUnsupportedOp)
+	}
 	return c.loop.submit(taskWake, c, nil, nil, cb)
 }
 
+// CloseWithCallback on a received datagram only runs the callback: the listener's
+// socket is the engine's, not the datagram's.
 func (c *conn) CloseWithCallback(cb AsyncCallback) error {
+	if c.kind == packetConn {
+		return c.loop.syncCallback(cb, c, nil)
+	}
 	return c.loop.submit(taskClose, c, nil, nil, cb)
 }
 
@@ -310,8 +358,13 @@ func (c *conn) opError(op string, err error) error {
 }
 
 func (c *conn) network() string {
-	if _, ok := c.remote.(*net.UnixAddr); ok {
+	switch {
+	case c.kind != streamConn:
+		return "udp"
+	case isUnixAddr(c.remote):
 		return "unix"
 	}
 	return "tcp"
 }
+
+func isUnixAddr(a net.Addr) bool { _, ok := a.(*net.UnixAddr); return ok }

@@ -171,7 +171,8 @@ type engine struct {
 	openListeners atomic.Int32
 
 	stopping atomic.Bool
-	done     chan struct{} // closed when Run is about to return
+	wg       sync.WaitGroup // the loop goroutines
+	done     chan struct{}  // closed when Run is about to return
 }
 
 // boundAddr is one address the engine listens on; with SO_REUSEPORT every loop has
@@ -220,20 +221,24 @@ func (eng *engine) run() (err error) {
 	}
 	registry.Unlock()
 
-	var wg sync.WaitGroup
+	eng.start()
+	eng.wg.Wait()
+	eng.handler.OnShutdown(Engine{eng})
+	return nil
+}
+
+// start launches the loops and the ticker.
+func (eng *engine) start() {
 	for _, el := range eng.loops {
-		wg.Add(1)
+		eng.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer eng.wg.Done()
 			el.run()
 		}()
 	}
 	if eng.opts.Ticker {
 		eng.loops[0].Execute(context.Background(), RunnableFunc(eng.tick))
 	}
-	wg.Wait()
-	eng.handler.OnShutdown(Engine{eng})
-	return nil
 }
 
 // tick runs OnTick on loop 0 and re-arms itself on that loop's timer queue, so that
@@ -317,10 +322,8 @@ func parseProtoAddr(protoAddr string) (network, address string, err error) {
 		return "", "", fmt.Errorf("reactor: %q: %w: want scheme://address", protoAddr, errors.ErrInvalidNetworkAddress)
 	}
 	switch network = strings.ToLower(network); network {
-	case "tcp", "tcp4", "tcp6", "unix":
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix":
 		return network, address, nil
-	case "udp", "udp4", "udp6":
-		return "", "", fmt.Errorf("reactor: %q: %w: UDP is not served yet", protoAddr, errors.ErrUnsupportedProtocol)
 	}
 	return "", "", fmt.Errorf("reactor: %q: %w", protoAddr, errors.ErrUnsupportedProtocol)
 }

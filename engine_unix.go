@@ -48,7 +48,11 @@ func (eng *engine) open() error {
 			if err := el.poller.Add(ln.Fd, poller.Readable); err != nil {
 				return err
 			}
-			el.lns = append(el.lns, ln)
+			lln := &loopListener{Listener: ln}
+			if ln.Network[:3] == "udp" {
+				lln.packets = newPacketSource(el, ln)
+			}
+			el.lns = append(el.lns, lln)
 		}
 		eng.bound = append(eng.bound, b)
 	}
@@ -68,9 +72,13 @@ func (eng *engine) listen(network, address string) (*socket.Listener, error) {
 		ln  *socket.Listener
 		err error
 	)
-	if network == "unix" {
+	switch network[:3] {
+	case "uni":
 		ln, err = socket.ListenUnix(address, cfg)
-	} else {
+	case "udp":
+		ln, err = socket.ListenUDP(network, address, socket.UDPConfig{
+			ListenConfig: cfg, MulticastInterface: eng.opts.MulticastInterfaceIndex})
+	default:
 		ln, err = socket.ListenTCP(network, address, cfg)
 	}
 	if err != nil {
@@ -88,6 +96,11 @@ func (eng *engine) configureConn(fd int, ln *socket.Listener) error {
 	if ln.Network == "unix" {
 		return nil
 	}
+	return eng.configureTCP(fd)
+}
+
+// configureTCP applies the TCP options to an accepted or dialled socket.
+func (eng *engine) configureTCP(fd int) error {
 	if eng.opts.TCPNoDelay == TCPNoDelay {
 		if err := socket.SetNoDelay(fd, true); err != nil {
 			return err
@@ -135,32 +148,13 @@ func (el *eventloop) Enroll(ctx context.Context, c net.Conn) (<-chan RegisteredR
 	return result, nil
 }
 
-// Register implements EventLoop. The dial runs on its own goroutine so the caller
-// never blocks; the connection then joins the loop as with Enroll.
+// Register implements EventLoop: a non-blocking connect registered with this loop,
+// bounded by ctx's deadline and cancelled with ctx.
 func (el *eventloop) Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error) {
 	if addr == nil {
 		return nil, errors.ErrInvalidNetworkAddress
 	}
-	if el.exited.Load() || el.stopping.Load() {
-		return nil, errors.ErrEngineShutdown
-	}
-	result := make(chan RegisteredResult, 1)
-	go func() {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, addr.Network(), addr.String())
-		if err != nil {
-			result <- RegisteredResult{Err: err}
-			return
-		}
-		inner, err := el.Enroll(ctx, c)
-		if err != nil {
-			c.Close()
-			result <- RegisteredResult{Err: err}
-			return
-		}
-		result <- <-inner
-	}()
-	return result, nil
+	return el.dialContext(ctx, addr.Network(), addr, el.eng.opts.DialTimeout)
 }
 
 // stringAddr is a net.Addr for an address that could not be resolved or bound.

@@ -11,7 +11,6 @@ import (
 	"github.com/reactorgo/reactor/internal/buffer"
 	"github.com/reactorgo/reactor/internal/poller"
 	"github.com/reactorgo/reactor/internal/queue"
-	"github.com/reactorgo/reactor/internal/socket"
 	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
@@ -64,6 +63,7 @@ type task struct {
 	fd     int
 	remote net.Addr
 	result chan RegisteredResult
+	dial   *dialing // taskOpen of a connect still in progress
 }
 
 var taskPool = sync.Pool{New: func() any { return new(task) }}
@@ -94,7 +94,7 @@ type eventloop struct {
 	epoch   time.Time
 	dirty   []*conn // connections written to during the current callback
 	pending []*conn // edge-triggered connections with input left to read
-	lns     []*socket.Listener
+	lns     []*loopListener
 
 	tasks       *queue.MPSC[*task]
 	wakePending atomic.Bool
@@ -199,6 +199,17 @@ func (el *eventloop) runnable(ctx context.Context, r Runnable) {
 		el.eng.logger.Debugf("reactor: runnable on event loop %d: %v", el.idx, err)
 	}
 	el.flushDirty()
+}
+
+// syncCallback runs cb for an operation that completed at once and returns the
+// operation's error.
+func (el *eventloop) syncCallback(cb AsyncCallback, c *conn, err error) error {
+	if cb != nil {
+		if cerr := cb(c, err); cerr != nil {
+			el.eng.logger.Debugf("reactor: callback on event loop %d: %v", el.idx, cerr)
+		}
+	}
+	return err
 }
 
 func (el *eventloop) callback(cb AsyncCallback, c *conn, err error) {

@@ -24,6 +24,13 @@ const (
 	acceptBackoff   = 100 * time.Millisecond
 )
 
+// loopListener is a listening socket served by a loop: a stream listener to accept
+// on, or a UDP socket whose datagrams the loop reads.
+type loopListener struct {
+	*socket.Listener
+	packets *packetSource
+}
+
 type ioScratch struct {
 	iov    [][]byte
 	iovecs []unix.Iovec
@@ -70,7 +77,11 @@ func (el *eventloop) run() {
 				el.poller.DrainWake()
 				el.wakePending.Store(false)
 			case el.listener(fd) != nil:
-				el.acceptLoop(el.listener(fd))
+				if ln := el.listener(fd); ln.packets != nil {
+					el.readPackets(ln.packets)
+				} else {
+					el.acceptLoop(ln.Listener)
+				}
 			default:
 				if fd < len(el.conns) && el.conns[fd] != nil {
 					el.serveConn(el.conns[fd], ev)
@@ -110,11 +121,15 @@ func (el *eventloop) stopDone() bool {
 		el.stopSeen = true
 		for _, ln := range el.lns {
 			el.poller.Delete(ln.Fd)
-			el.eng.closeListener(ln)
+			el.eng.closeListener(ln.Listener)
 		}
 		el.lns = nil
 		for _, c := range el.conns {
-			if c != nil {
+			switch {
+			case c == nil:
+			case c.state == connConnecting:
+				el.failDial(c, errors.ErrEngineShutdown)
+			default:
 				el.closeConn(c, nil)
 			}
 		}
@@ -141,12 +156,13 @@ func (el *eventloop) exit() {
 	}
 	for _, c := range el.conns {
 		if c != nil {
+			el.failDial(c, errors.ErrEngineShutdown)
 			el.finishClose(c, errors.ErrEngineShutdown)
 		}
 	}
 }
 
-func (el *eventloop) listener(fd int) *socket.Listener {
+func (el *eventloop) listener(fd int) *loopListener {
 	for _, ln := range el.lns {
 		if ln.Fd == fd {
 			return ln
@@ -217,6 +233,10 @@ func (el *eventloop) openTask(t *task) {
 		}
 		return
 	}
+	if t.dial != nil {
+		el.startConnecting(t)
+		return
+	}
 	var v any
 	if t.ctx != nil {
 		v = FromContext(t.ctx)
@@ -224,14 +244,34 @@ func (el *eventloop) openTask(t *task) {
 	el.openConn(t.fd, t.remote, v, t.result)
 }
 
+func (el *eventloop) newConn(fd int, remote net.Addr, ctxv any) *conn {
+	c := &conn{fd: fd, loop: el, remote: remote, ctx: ctxv}
+	if _, ok := remote.(*net.UDPAddr); ok {
+		c.kind = datagramConn
+	}
+	return c
+}
+
+// connInterest is what an open connection is registered for.
+func (el *eventloop) connInterest() poller.Interest {
+	if el.eng.opts.EdgeTriggeredIO {
+		return poller.Readable | poller.Writable | poller.EdgeTriggered
+	}
+	return poller.Readable
+}
+
+// track makes c findable by its descriptor.
+func (el *eventloop) track(c *conn) {
+	for c.fd >= len(el.conns) {
+		el.conns = append(el.conns, make([]*conn, max(len(el.conns), 64))...)
+	}
+	el.conns[c.fd] = c
+}
+
 // openConn registers a new connection and runs OnOpen.
 func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan RegisteredResult) {
-	c := &conn{fd: fd, loop: el, remote: remote, ctx: ctxv}
-	interest := poller.Readable
-	if el.eng.opts.EdgeTriggeredIO {
-		interest |= poller.Writable | poller.EdgeTriggered
-	}
-	if err := el.poller.Add(fd, interest); err != nil {
+	c := el.newConn(fd, remote, ctxv)
+	if err := el.poller.Add(fd, el.connInterest()); err != nil {
 		el.eng.lb.closed(el)
 		socket.Close(fd)
 		if result != nil {
@@ -241,15 +281,22 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 		}
 		return
 	}
-	for fd >= len(el.conns) {
-		el.conns = append(el.conns, make([]*conn, max(len(el.conns), 64))...)
-	}
-	el.conns[fd] = c
+	el.track(c)
+	el.activate(c, result)
+}
+
+// activate counts an open connection, runs OnOpen and reports the conn to whoever
+// dialled or enrolled it.
+func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 	el.connCount.Add(1)
 	out, action := el.handler.OnOpen(c)
 	if len(out) > 0 && c.state == connOpen {
-		c.outbound.Write(&el.slab, out)
-		el.markDirty(c)
+		if c.kind == streamConn {
+			c.outbound.Write(&el.slab, out)
+			el.markDirty(c)
+		} else {
+			c.writeDatagram(out, nil)
+		}
 	}
 	el.flushDirty()
 	if result != nil {
@@ -261,6 +308,10 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 // serveConn handles one readiness event of a connection: queued output first, then
 // input.
 func (el *eventloop) serveConn(c *conn, ev *poller.Event) {
+	if c.state == connConnecting {
+		el.finishDial(c)
+		return
+	}
 	if ev.Writable() && c.outbound.Len() > 0 {
 		if err := el.flush(c); err != nil {
 			el.closeNow(c, err)
@@ -285,6 +336,8 @@ func (el *eventloop) read(c *conn) {
 		case err != nil:
 			el.closeNow(c, err)
 			return
+		case n == 0 && c.kind == datagramConn:
+			return // an empty datagram: nothing to show
 		case n == 0:
 			el.closeConn(c, nil) // EOF: deliver what is queued, then close cleanly
 			return
@@ -308,7 +361,11 @@ func (el *eventloop) read(c *conn) {
 // traffic runs OnTraffic, keeps what it left unread and sends what it wrote.
 func (el *eventloop) traffic(c *conn) {
 	action := el.handler.OnTraffic(c)
-	c.keepUnread(&el.slab)
+	if c.kind == streamConn {
+		c.keepUnread(&el.slab)
+	} else {
+		c.view = nil // a datagram's unread bytes go with it
+	}
 	el.flushDirty()
 	el.handleAction(c, action)
 }
@@ -413,7 +470,7 @@ func (el *eventloop) closeConn(c *conn, err error) {
 	}
 	c.state = connDraining
 	c.view = nil
-	c.drainTimer = el.after(el.eng.opts.DrainTimeout, func() {
+	c.timer = el.after(el.eng.opts.DrainTimeout, func() {
 		el.finishClose(c, fmt.Errorf("%w: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
 	})
 	if !el.eng.opts.EdgeTriggeredIO {
@@ -444,7 +501,7 @@ func (el *eventloop) finishClose(c *conn, err error) {
 	}
 	c.state = connClosed
 	c.closed.Store(true)
-	el.timers.Cancel(c.drainTimer)
+	el.timers.Cancel(c.timer)
 	el.poller.Delete(c.fd)
 	if err == nil {
 		el.discardInput(c.fd)

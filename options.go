@@ -113,6 +113,10 @@ type Options struct {
 	// closed anyway and OnClose gets ErrDrainTimeout. 0 means 10 s; negative means
 	// no drain: queued bytes are dropped at once. reactor only.
 	DrainTimeout time.Duration
+
+	// DialTimeout bounds how long Client.Dial waits for a connection to be
+	// established; 0 leaves it to the operating system. reactor only.
+	DialTimeout time.Duration
 }
 
 // Option sets one field of Options.
@@ -197,6 +201,9 @@ func WithEdgeTriggeredIOChunk(chunk int) Option {
 // WithDrainTimeout bounds how long a closing connection may take to deliver its
 // queued bytes (reactor only; see Options.DrainTimeout).
 func WithDrainTimeout(d time.Duration) Option { return func(opts *Options) { opts.DrainTimeout = d } }
+
+// WithDialTimeout bounds Client.Dial (reactor only; see Options.DialTimeout).
+func WithDialTimeout(d time.Duration) Option { return func(opts *Options) { opts.DialTimeout = d } }
 
 // loadOptions applies opts over the defaults and checks the result. Every error wraps
 // a sentinel of pkg/errors and names the offending value.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -19,7 +20,7 @@ func ListenTCP(network, address string, cfg ListenConfig) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	family, sa, err := tcpSockaddr(network, tcpAddr)
+	family, sa, err := ipSockaddr(network, tcpAddr.IP, tcpAddr.Port, tcpAddr.Zone)
 	if err != nil {
 		return nil, err
 	}
@@ -94,31 +95,9 @@ func listenFd(fd int, network string, sa unix.Sockaddr, cfg ListenConfig) (*List
 		unix.Close(fd)
 		return nil, os.NewSyscallError(op, err)
 	}
-	if cfg.ReuseAddr {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			return fail("setsockopt", err)
-		}
-	}
-	if cfg.ReusePort {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-			return fail("setsockopt", err)
-		}
-	}
-	if cfg.RecvBuffer > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, cfg.RecvBuffer); err != nil {
-			return fail("setsockopt", err)
-		}
-	}
-	if cfg.SendBuffer > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, cfg.SendBuffer); err != nil {
-			return fail("setsockopt", err)
-		}
-	}
-	if cfg.BindToDevice != "" {
-		if err := bindToDevice(fd, cfg.BindToDevice); err != nil {
-			unix.Close(fd)
-			return nil, err
-		}
+	if err := applyListenOptions(fd, cfg); err != nil {
+		unix.Close(fd)
+		return nil, err
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -137,6 +116,34 @@ func listenFd(fd int, network string, sa unix.Sockaddr, cfg ListenConfig) (*List
 	return &Listener{Fd: fd, Network: network, Addr: SockaddrToAddr(network, bound)}, nil
 }
 
+// applyListenOptions sets the options that must precede bind.
+func applyListenOptions(fd int, cfg ListenConfig) error {
+	if cfg.ReuseAddr {
+		if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return err
+		}
+	}
+	if cfg.ReusePort {
+		if err := setInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return err
+		}
+	}
+	if cfg.RecvBuffer > 0 {
+		if err := setInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, cfg.RecvBuffer); err != nil {
+			return err
+		}
+	}
+	if cfg.SendBuffer > 0 {
+		if err := setInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, cfg.SendBuffer); err != nil {
+			return err
+		}
+	}
+	if cfg.BindToDevice != "" {
+		return bindToDevice(fd, cfg.BindToDevice)
+	}
+	return nil
+}
+
 // Close closes the listening socket and removes a unix listener's socket file.
 func (ln *Listener) Close() error {
 	err := unix.Close(ln.Fd)
@@ -149,29 +156,30 @@ func (ln *Listener) Close() error {
 	return nil
 }
 
-// tcpSockaddr picks the address family as package net does: IPv4 for tcp4 and for
-// an IPv4 address, IPv6 (dual-stack for "tcp") otherwise.
-func tcpSockaddr(network string, a *net.TCPAddr) (int, unix.Sockaddr, error) {
-	ip4 := a.IP.To4()
-	wildcard := len(a.IP) == 0 || a.IP.IsUnspecified()
+// ipSockaddr picks the address family as package net does: IPv4 for a network
+// ending in 4 and for an IPv4 address, IPv6 (dual-stack for tcp and udp) otherwise.
+func ipSockaddr(network string, ip net.IP, port int, zone string) (int, unix.Sockaddr, error) {
+	only4, only6 := strings.HasSuffix(network, "4"), strings.HasSuffix(network, "6")
+	ip4 := ip.To4()
+	wildcard := len(ip) == 0 || ip.IsUnspecified()
 	switch {
-	case network == "tcp4" && ip4 == nil && !wildcard:
-		return 0, nil, &net.AddrError{Err: "non-IPv4 address", Addr: a.IP.String()}
-	case network == "tcp6" && ip4 != nil && !wildcard:
-		return 0, nil, &net.AddrError{Err: "non-IPv6 address", Addr: a.IP.String()}
-	case network == "tcp4" || (network == "tcp" && ip4 != nil && !wildcard) || (network == "tcp" && wildcard && !ipv6Available()):
-		sa := &unix.SockaddrInet4{Port: a.Port}
+	case only4 && ip4 == nil && !wildcard:
+		return 0, nil, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
+	case only6 && ip4 != nil && !wildcard:
+		return 0, nil, &net.AddrError{Err: "non-IPv6 address", Addr: ip.String()}
+	case only4 || (!only6 && ip4 != nil && !wildcard) || (!only6 && wildcard && !ipv6Available()):
+		sa := &unix.SockaddrInet4{Port: port}
 		if ip4 != nil {
 			copy(sa.Addr[:], ip4)
 		}
 		return unix.AF_INET, sa, nil
 	}
-	sa := &unix.SockaddrInet6{Port: a.Port}
+	sa := &unix.SockaddrInet6{Port: port}
 	if !wildcard {
-		copy(sa.Addr[:], a.IP.To16())
+		copy(sa.Addr[:], ip.To16())
 	}
-	if a.Zone != "" {
-		if ifi, err := net.InterfaceByName(a.Zone); err == nil {
+	if zone != "" {
+		if ifi, err := net.InterfaceByName(zone); err == nil {
 			sa.ZoneId = uint32(ifi.Index)
 		}
 	}

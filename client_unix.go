@@ -1,0 +1,136 @@
+//go:build linux
+
+package reactor
+
+import (
+	"context"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/reactorgo/reactor/internal/poller"
+	"github.com/reactorgo/reactor/internal/socket"
+	"github.com/reactorgo/reactor/pkg/errors"
+)
+
+// dial starts a non-blocking connect to addr and hands the socket to el; the
+// returned channel delivers the conn once OnOpen has run, or the connect error.
+func (el *eventloop) dial(network string, addr net.Addr, value any, timeout time.Duration) (<-chan RegisteredResult, error) {
+	ctx := context.Background()
+	if value != nil {
+		ctx = NewContext(ctx, value)
+	}
+	return el.dialContext(ctx, network, addr, timeout)
+}
+
+func (el *eventloop) dialContext(ctx context.Context, network string, addr net.Addr, timeout time.Duration) (<-chan RegisteredResult, error) {
+	if el.exited.Load() || el.stopping.Load() {
+		return nil, errors.ErrEngineShutdown
+	}
+	fd, done, err := socket.Connect(network, addr)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: addr, Err: err}
+	}
+	if strings.HasPrefix(network, "tcp") {
+		if err := el.eng.configureTCP(fd); err != nil {
+			socket.Close(fd)
+			return nil, &net.OpError{Op: "dial", Net: network, Addr: addr, Err: err}
+		}
+	}
+	result := make(chan RegisteredResult, 1)
+	t := getTask(taskOpen)
+	t.fd, t.remote, t.ctx, t.result = fd, addr, ctx, result
+	if !done {
+		t.dial = &dialing{network: network, result: result}
+		if dl := dialDeadline(ctx, timeout); !dl.IsZero() {
+			t.delay = max(time.Until(dl), 1) // already past: fail on the loop's first look
+		}
+	}
+	el.eng.lb.opened(el)
+	if err := el.enqueue(t); err != nil {
+		el.eng.lb.closed(el)
+		socket.Close(fd)
+		return nil, err
+	}
+	return result, nil
+}
+
+// startConnecting registers a socket whose connect is in progress; it becomes
+// writable when the outcome is known.
+func (el *eventloop) startConnecting(t *task) {
+	c := el.newConn(t.fd, t.remote, FromContext(t.ctx))
+	c.state = connConnecting
+	c.dial = t.dial
+	if err := el.poller.Add(c.fd, poller.Writable); err != nil {
+		el.failDial(c, err)
+		return
+	}
+	el.track(c)
+	if t.delay > 0 {
+		c.timer = el.after(t.delay, func() { el.failDial(c, errDialTimeout) })
+	}
+	if t.ctx != nil && t.ctx.Done() != nil {
+		ctx := t.ctx
+		c.dial.stop = context.AfterFunc(ctx, func() {
+			el.Execute(context.Background(), RunnableFunc(func(context.Context) error {
+				el.failDial(c, ctx.Err())
+				return nil
+			}))
+		})
+	}
+}
+
+var errDialTimeout = &timeoutError{}
+
+// timeoutError is the dial timeout; like net's, it says Timeout() and matches
+// os.ErrDeadlineExceeded.
+type timeoutError struct{}
+
+func (*timeoutError) Error() string   { return "i/o timeout" }
+func (*timeoutError) Timeout() bool   { return true }
+func (*timeoutError) Temporary() bool { return true }
+func (*timeoutError) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded || target == context.DeadlineExceeded
+}
+
+// finishDial completes a connect once the socket reports writable.
+func (el *eventloop) finishDial(c *conn) {
+	if err := socket.ConnectResult(c.fd); err != nil {
+		el.failDial(c, err)
+		return
+	}
+	if err := el.poller.Modify(c.fd, el.connInterest()); err != nil {
+		el.failDial(c, err)
+		return
+	}
+	d := c.dial
+	c.dial = nil
+	if d.stop != nil {
+		d.stop()
+	}
+	el.timers.Cancel(c.timer)
+	c.state = connOpen
+	el.activate(c, d.result)
+}
+
+// failDial abandons a connect in progress and reports err to the dialler. The conn
+// never opened, so no OnClose follows.
+func (el *eventloop) failDial(c *conn, err error) {
+	if c.state != connConnecting {
+		return
+	}
+	c.state = connClosed
+	c.closed.Store(true)
+	el.timers.Cancel(c.timer)
+	if c.dial.stop != nil {
+		c.dial.stop()
+	}
+	el.poller.Delete(c.fd)
+	socket.Close(c.fd)
+	if c.fd < len(el.conns) && el.conns[c.fd] == c {
+		el.conns[c.fd] = nil
+	}
+	el.eng.lb.closed(el)
+	c.dial.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: c.dial.network, Addr: c.remote, Err: err}}
+}

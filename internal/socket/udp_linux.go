@@ -1,0 +1,210 @@
+//go:build linux
+
+package socket
+
+import (
+	"net"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// UDPConfig holds the options of a UDP listener beyond ListenConfig.
+type UDPConfig struct {
+	ListenConfig
+	// MulticastInterface is the interface index on which a multicast group address
+	// is joined; 0 lets the kernel choose.
+	MulticastInterface int
+}
+
+// ListenUDP opens a non-blocking UDP socket bound to address. A multicast group
+// address is joined (IPv4 or IPv6) and bound so that only that group's datagrams
+// arrive.
+func ListenUDP(network, address string, cfg UDPConfig) (*Listener, error) {
+	udpAddr, err := net.ResolveUDPAddr(network, address)
+	if err != nil {
+		return nil, err
+	}
+	family, sa, err := ipSockaddr(network, udpAddr.IP, udpAddr.Port, udpAddr.Zone)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	fail := func(op string, err error) (*Listener, error) {
+		unix.Close(fd)
+		return nil, os.NewSyscallError(op, err)
+	}
+	if family == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(network == "udp6")); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if udpAddr.IP.IsMulticast() {
+		cfg.ReuseAddr = true // every member of a group on this host binds the group address
+		if err := joinGroup(fd, family, udpAddr.IP, cfg.MulticastInterface); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+	}
+	if err := applyListenOptions(fd, cfg.ListenConfig); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	bound, err := unix.Getsockname(fd)
+	if err != nil {
+		return fail("getsockname", err)
+	}
+	return &Listener{Fd: fd, Network: network, Addr: toUDPAddr(SockaddrToAddr(network, bound))}, nil
+}
+
+func joinGroup(fd, family int, group net.IP, ifindex int) error {
+	if family == unix.AF_INET {
+		mreq := &unix.IPMreqn{Ifindex: int32(ifindex)}
+		copy(mreq.Multiaddr[:], group.To4())
+		if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+		return nil
+	}
+	mreq := &unix.IPv6Mreq{Interface: uint32(ifindex)}
+	copy(mreq.Multiaddr[:], group.To16())
+	if err := unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
+}
+
+func toUDPAddr(a net.Addr) net.Addr {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return &net.UDPAddr{IP: t.IP, Port: t.Port, Zone: t.Zone}
+	}
+	return a
+}
+
+// Mmsghdr is the kernel's struct mmsghdr; Go pads it exactly as C does.
+type Mmsghdr struct {
+	Hdr unix.Msghdr
+	Len uint32
+}
+
+// Recvmmsg receives up to len(msgs) datagrams without blocking.
+func Recvmmsg(fd int, msgs []Mmsghdr) (int, error) {
+	for {
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])),
+			uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, unix.EAGAIN
+		}
+		return 0, os.NewSyscallError("recvmmsg", e)
+	}
+}
+
+// Sendmmsg sends the datagrams described by msgs, returning how many went out.
+func Sendmmsg(fd int, msgs []Mmsghdr) (int, error) {
+	for {
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])),
+			uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, unix.EAGAIN
+		}
+		return 0, os.NewSyscallError("sendmmsg", e)
+	}
+}
+
+// SendTo sends one datagram to the raw address to (of length tolen).
+func SendTo(fd int, p []byte, to *unix.RawSockaddrAny, tolen uint32) (int, error) {
+	var base unsafe.Pointer
+	if len(p) > 0 {
+		base = unsafe.Pointer(&p[0])
+	}
+	for {
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(base), uintptr(len(p)),
+			unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(to)), uintptr(tolen))
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, unix.EAGAIN
+		}
+		return 0, os.NewSyscallError("sendto", e)
+	}
+}
+
+// RawFromAddr converts a UDP or TCP address into a raw socket address for SendTo,
+// choosing the family of the socket it will be sent on.
+func RawFromAddr(a net.Addr, family int, to *unix.RawSockaddrAny) (uint32, error) {
+	var (
+		ip   net.IP
+		port int
+		zone string
+	)
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ip, port, zone = a.IP, a.Port, a.Zone
+	case *net.TCPAddr:
+		ip, port, zone = a.IP, a.Port, a.Zone
+	default:
+		return 0, &net.AddrError{Err: "unsupported address type", Addr: a.String()}
+	}
+	*to = unix.RawSockaddrAny{}
+	if family == unix.AF_INET {
+		ip4 := ip.To4()
+		if ip4 == nil {
+			return 0, &net.AddrError{Err: "non-IPv4 address on an IPv4 socket", Addr: ip.String()}
+		}
+		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(to))
+		p.Family = unix.AF_INET
+		p.Port = htons(uint16(port))
+		copy(p.Addr[:], ip4)
+		return unix.SizeofSockaddrInet4, nil
+	}
+	p := (*unix.RawSockaddrInet6)(unsafe.Pointer(to))
+	p.Family = unix.AF_INET6
+	p.Port = htons(uint16(port))
+	copy(p.Addr[:], ip.To16())
+	if zone != "" {
+		if ifi, err := net.InterfaceByName(zone); err == nil {
+			p.Scope_id = uint32(ifi.Index)
+		}
+	}
+	return unix.SizeofSockaddrInet6, nil
+}
+
+// Family reports the address family of a socket.
+func Family(fd int) int {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return unix.AF_UNSPEC
+	}
+	switch sa.(type) {
+	case *unix.SockaddrInet4:
+		return unix.AF_INET
+	case *unix.SockaddrInet6:
+		return unix.AF_INET6
+	}
+	return unix.AF_UNIX
+}
+
+func htons(v uint16) uint16 { return ntohs(v) }
+
+// UDPAddrFromRaw is AddrFromRaw for a datagram's sender.
+func UDPAddrFromRaw(rsa *unix.RawSockaddrAny) net.Addr { return toUDPAddr(AddrFromRaw(rsa)) }
