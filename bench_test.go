@@ -117,4 +117,9 @@ func BenchmarkEcho(b *testing.B) {
 	b.Run("64B/conns=16/edge-triggered", func(b *testing.B) {
 		benchmarkEcho(b, 64, 16, gnet.WithEdgeTriggeredIO(true))
 	})
+	// The price of an idle timeout per event: a store of the loop clock, and a timer
+	// that re-arms lazily once per timeout period.
+	b.Run("64B/conns=16/idle-timeout", func(b *testing.B) {
+		benchmarkEcho(b, 64, 16, gnet.WithIdleTimeout(time.Minute))
+	})
 }

@@ -29,7 +29,7 @@ func NewClient(eh EventHandler, opts ...Option) (cli *Client, err error) {
 	if err != nil {
 		return nil, err
 	}
-	eng := &engine{opts: o, handler: eh, done: make(chan struct{})}
+	eng := newEngine(eh, o)
 	if err := eng.setLogger(); err != nil {
 		return nil, err
 	}

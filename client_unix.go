@@ -61,18 +61,18 @@ func (el *eventloop) dialContext(ctx context.Context, network string, addr net.A
 func (el *eventloop) startConnecting(t *task) {
 	c := el.newConn(t.fd, t.remote, FromContext(t.ctx))
 	c.state = connConnecting
-	c.dial = t.dial
+	c.extra().dial = t.dial
 	if err := el.poller.Add(c.fd, poller.Writable); err != nil {
 		el.failDial(c, err)
 		return
 	}
 	el.track(c)
 	if t.delay > 0 {
-		c.timer = el.after(t.delay, func() { el.failDial(c, errDialTimeout) })
+		c.x.timer = el.after(t.delay, func() { el.failDial(c, errDialTimeout) })
 	}
 	if t.ctx != nil && t.ctx.Done() != nil {
 		ctx := t.ctx
-		c.dial.stop = context.AfterFunc(ctx, func() {
+		c.x.dial.stop = context.AfterFunc(ctx, func() {
 			el.Execute(context.Background(), RunnableFunc(func(context.Context) error {
 				el.failDial(c, ctx.Err())
 				return nil
@@ -104,13 +104,14 @@ func (el *eventloop) finishDial(c *conn) {
 		el.failDial(c, err)
 		return
 	}
-	d := c.dial
-	c.dial = nil
+	d := c.x.dial
+	c.x.dial = nil
 	if d.stop != nil {
 		d.stop()
 	}
-	el.timers.Cancel(c.timer)
+	el.timers.Cancel(c.x.timer)
 	c.state = connOpen
+	c.interest = uint8(el.connInterest())
 	el.activate(c, d.result)
 }
 
@@ -122,9 +123,10 @@ func (el *eventloop) failDial(c *conn, err error) {
 	}
 	c.state = connClosed
 	c.closed.Store(true)
-	el.timers.Cancel(c.timer)
-	if c.dial.stop != nil {
-		c.dial.stop()
+	d := c.x.dial
+	el.timers.Cancel(c.x.timer)
+	if d.stop != nil {
+		d.stop()
 	}
 	el.poller.Delete(c.fd)
 	socket.Close(c.fd)
@@ -132,5 +134,5 @@ func (el *eventloop) failDial(c *conn, err error) {
 		el.conns[c.fd] = nil
 	}
 	el.eng.lb.closed(el)
-	c.dial.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: c.dial.network, Addr: c.remote, Err: err}}
+	d.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: d.network, Addr: c.remote, Err: err}}
 }

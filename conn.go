@@ -3,6 +3,7 @@ package reactor
 import (
 	"io"
 	"net"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -107,12 +108,16 @@ type Conn interface {
 	// Close delivers the bytes already written, then closes the connection and runs
 	// OnClose. It returns at once. Any goroutine.
 	Close() error
-	// SetDeadline sets the read and write deadlines; not supported yet
-	// (ErrUnsupportedOp).
+	// SetDeadline sets both deadlines. Any goroutine. (gnet: ErrUnsupportedOp.)
 	SetDeadline(t time.Time) error
-	// SetReadDeadline is not supported yet (ErrUnsupportedOp).
+	// SetReadDeadline closes the connection when t passes, as a blocked Read on a
+	// net.Conn would fail; OnClose gets an error matching os.ErrDeadlineExceeded.
+	// Extend it after each message to bound the time between messages. A zero t
+	// clears it. Any goroutine.
 	SetReadDeadline(t time.Time) error
-	// SetWriteDeadline is not supported yet (ErrUnsupportedOp).
+	// SetWriteDeadline closes the connection when t passes with output still queued
+	// (the peer is not reading), and makes later writes fail with
+	// os.ErrDeadlineExceeded. A zero t clears it. Any goroutine.
 	SetWriteDeadline(t time.Time) error
 }
 
@@ -133,17 +138,22 @@ const (
 	packetConn                   // a datagram received on a UDP listener, valid only in OnTraffic
 )
 
-// conn is a stream connection. Every field but closed is owned by the loop.
+// conn is a connection. Every field is owned by the loop except the atomics, which
+// other goroutines may touch. Rarely used state lives in x, allocated on first use by
+// the loop, so that an idle connection stays small.
 type conn struct {
-	fd     int
-	loop   *eventloop
-	kind   connKind
-	state  connState
-	closed atomic.Bool // mirrors state == connClosed for other goroutines
+	fd    int
+	loop  *eventloop
+	kind  connKind
+	state connState
 
-	dirty      bool // queued on loop.dirty for a flush after the callback
-	writeArmed bool // write readiness registered (level-triggered mode)
-	viewOwned  bool // view aliases inbound rather than the loop's read buffer
+	dirty      bool        // queued on loop.dirty for a flush after the callback
+	writeArmed bool        // queued output is waiting for write readiness
+	viewOwned  bool        // view aliases inbound rather than the loop's read buffer
+	readPaused bool        // reading is paused: pauses != 0
+	pauses     uint8       // why reading is paused (pauseOutbound, pauseInbound)
+	interest   uint8       // what the poller has registered (level-triggered mode)
+	closed     atomic.Bool // mirrors state == connClosed for other goroutines
 
 	// inbound keeps unread bytes between events, in a slab chunk; nil when there are
 	// none, so an idle connection holds no read buffer. view is what the Reader
@@ -152,13 +162,35 @@ type conn struct {
 	view     []byte
 	outbound buffer.Outbound
 
-	remote, local net.Addr
-	ctx           any
+	remote net.Addr
+	ctx    any
 
-	timer    *timer.Timer    // drain timeout, or dial timeout while connecting
+	// Deadlines, as wall-clock UnixNano (0: none), settable from any goroutine;
+	// deadlineAt is when the loop's deadline timer is armed (0: not armed).
+	readDeadline, writeDeadline, deadlineAt atomic.Int64
+
+	lastActive int64        // loop clock of the last traffic, for the idle timeout
+	idle       *timer.Timer // the idle-timeout timer, re-armed lazily
+
+	x *connExtra
+}
+
+// connExtra is the state few connections need.
+type connExtra struct {
+	local    net.Addr
 	onClosed []AsyncCallback // CloseWithCallback callbacks, run after OnClose
 	dial     *dialing        // set while connecting
-	packets  *packetSource   // the UDP listener a packetConn belongs to
+	timer    *timer.Timer    // drain timeout, or dial timeout while connecting
+	deadline *timer.Timer
+	packets  *packetSource // the UDP listener a packetConn belongs to
+}
+
+// extra returns c.x, allocating it. Loop only.
+func (c *conn) extra() *connExtra {
+	if c.x == nil {
+		c.x = new(connExtra)
+	}
+	return c.x
 }
 
 func (c *conn) Read(p []byte) (int, error) {
@@ -241,6 +273,9 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.state != connOpen {
 		return 0, c.opError("write", errors.ErrConnClosed)
 	}
+	if c.writeExpired() {
+		return 0, c.opError("write", os.ErrDeadlineExceeded)
+	}
 	c.outbound.Write(&c.loop.slab, p)
 	c.loop.markDirty(c)
 	return len(p), nil
@@ -252,6 +287,9 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 	}
 	if c.state != connOpen {
 		return 0, c.opError("writev", errors.ErrConnClosed)
+	}
+	if c.writeExpired() {
+		return 0, c.opError("writev", os.ErrDeadlineExceeded)
 	}
 	n := 0
 	for _, b := range bs {
@@ -340,21 +378,55 @@ func (c *conn) CloseWithCallback(cb AsyncCallback) error {
 	return c.loop.submit(taskClose, c, nil, nil, cb)
 }
 
-func (c *conn) SetDeadline(time.Time) error {
-	return c.opError("set deadline", errors.ErrUnsupportedOp)
+func (c *conn) SetDeadline(t time.Time) error { return c.setDeadline("set deadline", t, true, true) }
+func (c *conn) SetReadDeadline(t time.Time) error {
+	return c.setDeadline("set read deadline", t, true, false)
+}
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	return c.setDeadline("set write deadline", t, false, true)
 }
 
-func (c *conn) SetReadDeadline(time.Time) error {
-	return c.opError("set read deadline", errors.ErrUnsupportedOp)
+// setDeadline stores a deadline from any goroutine. The loop's deadline timer reads
+// the stored values whenever it fires, so moving a deadline later (the usual case:
+// extending it after each message) needs nothing more; only a deadline earlier than
+// the armed timer sends the loop a task to re-arm it.
+func (c *conn) setDeadline(op string, t time.Time, read, write bool) error {
+	if c.kind == packetConn {
+		return c.opError(op, errors.ErrUnsupportedOp)
+	}
+	if c.closed.Load() {
+		return c.opError(op, errors.ErrConnClosed)
+	}
+	var v int64
+	if !t.IsZero() {
+		v = max(t.UnixNano(), 1)
+	}
+	if read {
+		c.readDeadline.Store(v)
+	}
+	if write {
+		c.writeDeadline.Store(v)
+	}
+	if at := c.deadlineAt.Load(); v != 0 && (at == 0 || v < at) {
+		return c.loop.submit(taskDeadline, c, nil, nil, nil)
+	}
+	return nil
 }
 
-func (c *conn) SetWriteDeadline(time.Time) error {
-	return c.opError("set write deadline", errors.ErrUnsupportedOp)
+// writeExpired reports whether the write deadline has passed; writes then fail, as
+// they do on a net.Conn.
+func (c *conn) writeExpired() bool {
+	w := c.writeDeadline.Load()
+	return w != 0 && time.Now().UnixNano() >= w
 }
 
 // opError gives an error its context once, at the public API, as package net does.
 func (c *conn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: c.network(), Source: c.local, Addr: c.remote, Err: err}
+	var local net.Addr
+	if c.x != nil {
+		local = c.x.local
+	}
+	return &net.OpError{Op: op, Net: c.network(), Source: local, Addr: c.remote, Err: err}
 }
 
 func (c *conn) network() string {

@@ -3,25 +3,33 @@
 package reactor
 
 import (
+	"fmt"
 	"net"
+	"os"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/reactorgo/reactor/internal/poller"
 	"github.com/reactorgo/reactor/internal/socket"
+	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
 // localAddr is looked up on first use: most servers never ask, and getsockname on
 // every accept would be a syscall per connection for nothing.
 func (c *conn) localAddr() net.Addr {
-	if c.local == nil && c.state != connClosed {
+	if c.kind == packetConn {
+		return c.x.packets.ln.Addr
+	}
+	x := c.extra()
+	if x.local == nil && c.state != connClosed {
 		if sa, err := unix.Getsockname(c.fd); err == nil {
-			c.local = socket.SockaddrToAddr(c.network(), sa)
+			x.local = socket.SockaddrToAddr(c.network(), sa)
 		}
 	}
-	return c.local
+	return x.local
 }
 
 // sockopt runs a socket-option call unless the connection is closed, in which case
@@ -90,193 +98,345 @@ func (c *conn) SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) er
 	})
 }
 
-// packetBatch is how many datagrams one recvmmsg or sendmmsg moves.
-const packetBatch = 16
-
-// packetSource serves a UDP listener on one loop. Datagrams arrive in batches; each
-// is shown to OnTraffic through one reused conn, and the replies written during a
-// batch leave together with one sendmmsg. Nothing here allocates per datagram.
-type packetSource struct {
-	ln     *socket.Listener
-	family int
-	c      conn
-
-	in     [packetBatch]socket.Mmsghdr
-	inIov  [packetBatch]unix.Iovec
-	inAddr [packetBatch]unix.RawSockaddrAny
-	bufs   [packetBatch][]byte
-	cur    int // the datagram OnTraffic is looking at
-
-	out     [packetBatch]socket.Mmsghdr
-	outIov  [packetBatch]unix.Iovec
-	outAddr [packetBatch]unix.RawSockaddrAny
-	outEnd  [packetBatch]int // end of each queued datagram in arena
-	outN    int
-	arena   []byte
-}
-
-func newPacketSource(el *eventloop, ln *socket.Listener) *packetSource {
-	ps := &packetSource{ln: ln, family: socket.Family(ln.Fd)}
-	ps.c = conn{fd: ln.Fd, loop: el, kind: packetConn, local: ln.Addr, packets: ps}
-	slot := min(el.eng.opts.ReadBufferCap, 1<<16)
-	for i := range ps.in {
-		ps.bufs[i] = make([]byte, slot)
-		ps.inIov[i].Base = &ps.bufs[i][0]
-		ps.inIov[i].SetLen(slot)
-		h := &ps.in[i].Hdr
-		h.Name = (*byte)(unsafe.Pointer(&ps.inAddr[i]))
-		h.Iov = &ps.inIov[i]
-		h.SetIovlen(1)
-		o := &ps.out[i].Hdr
-		o.Name = (*byte)(unsafe.Pointer(&ps.outAddr[i]))
-		o.Iov = &ps.outIov[i]
-		o.SetIovlen(1)
+// serveConn handles one readiness event of a connection: queued output first, then
+// input.
+func (el *eventloop) serveConn(c *conn, ev *poller.Event) {
+	if c.state == connConnecting {
+		el.finishDial(c)
+		return
 	}
-	return ps
+	if ev.Writable() && c.outbound.Len() > 0 {
+		if err := el.flush(c); err != nil {
+			el.closeNow(c, err)
+			return
+		}
+	}
+	if c.state != connOpen || c.readPaused || !ev.Readable() {
+		return
+	}
+	el.read(c)
 }
 
-// readPackets serves the datagrams waiting on a UDP listener, a few batches at most
-// so that one busy socket cannot starve the loop's other work.
-func (el *eventloop) readPackets(ps *packetSource) {
-	for range 4 {
-		for i := range ps.in {
-			ps.in[i].Hdr.Namelen = unix.SizeofSockaddrAny
-			ps.in[i].Hdr.Flags = 0
+// read reads once (level-triggered) or until the socket is drained or the chunk is
+// spent (edge-triggered), running OnTraffic for each read.
+func (el *eventloop) read(c *conn) {
+	budget := el.eng.opts.EdgeTriggeredIOChunk
+	for {
+		n, err := socket.Read(c.fd, el.buf)
+		switch {
+		case err == unix.EAGAIN:
+			return
+		case err != nil:
+			el.closeNow(c, err)
+			return
+		case n == 0 && c.kind == datagramConn:
+			return // an empty datagram: nothing to show
+		case n == 0:
+			el.closeConn(c, nil) // EOF: deliver what is queued, then close cleanly
+			return
 		}
-		n, err := socket.Recvmmsg(ps.ln.Fd, ps.in[:])
-		if err != nil {
-			if err != unix.EAGAIN {
-				el.eng.logger.Warnf("reactor: read datagrams on %v: %v", ps.ln.Addr, err)
-			}
-			break
+		c.lastActive = el.clock
+		if len(c.inbound) > 0 {
+			c.appendInbound(&el.slab, el.buf[:n])
+		} else {
+			c.view = el.buf[:n]
 		}
-		c := &ps.c
-		for i := range n {
-			ps.cur = i
-			c.view, c.remote = ps.bufs[i][:ps.in[i].Len], nil
-			action := el.handler.OnTraffic(c)
-			c.view = nil
-			if action == Shutdown {
-				el.eng.stop()
-			}
+		el.traffic(c)
+		if budget == 0 || n < len(el.buf) || c.state != connOpen || c.readPaused {
+			return // level-triggered, drained, closing or paused
 		}
-		el.flushPackets(ps)
-		if n < packetBatch {
-			break
+		if budget -= n; budget <= 0 {
+			el.pending = append(el.pending, c) // more input: finish it next iteration
+			return
 		}
 	}
 }
 
-// queue adds a reply datagram; the address is either the current sender's (to == nil)
-// or to's.
-func (ps *packetSource) queue(el *eventloop, p []byte, bs [][]byte, to net.Addr) (int, error) {
-	if ps.outN == packetBatch {
-		el.flushPackets(ps)
-	}
-	i := ps.outN
-	if to == nil {
-		ps.outAddr[i] = ps.inAddr[ps.cur]
-		ps.out[i].Hdr.Namelen = ps.in[ps.cur].Hdr.Namelen
+// traffic runs OnTraffic, keeps what it left unread and sends what it wrote.
+func (el *eventloop) traffic(c *conn) {
+	action := el.handler.OnTraffic(c)
+	if c.kind == streamConn {
+		c.keepUnread(&el.slab)
+		if limit := el.eng.opts.MaxInboundBuffered; limit > 0 {
+			el.pauseReading(c, pauseInbound, len(c.inbound) >= limit)
+		}
 	} else {
-		n, err := socket.RawFromAddr(to, ps.family, &ps.outAddr[i])
-		if err != nil {
-			return 0, err
-		}
-		ps.out[i].Hdr.Namelen = n
+		c.view = nil // a datagram's unread bytes go with it
 	}
-	start := len(ps.arena)
-	ps.arena = append(ps.arena, p...)
-	for _, b := range bs {
-		ps.arena = append(ps.arena, b...)
-	}
-	ps.outEnd[i] = len(ps.arena)
-	ps.outN++
-	return len(ps.arena) - start, nil
+	el.flushDirty()
+	el.handleAction(c, action)
 }
 
-// flushPackets sends the queued replies. A UDP socket whose send buffer is full drops
-// what it cannot take, as the network itself may.
-func (el *eventloop) flushPackets(ps *packetSource) {
-	start := 0
-	for i := range ps.outN {
-		b := ps.arena[start:ps.outEnd[i]]
-		ps.outIov[i].Base = unsafe.SliceData(b)
-		ps.outIov[i].SetLen(len(b))
-		start = ps.outEnd[i]
+// readPending continues edge-triggered reads that hit their chunk budget or were
+// resumed after a pause.
+func (el *eventloop) readPending() bool {
+	if len(el.pending) == 0 {
+		return false
 	}
-	for sent := 0; sent < ps.outN; {
-		n, err := socket.Sendmmsg(ps.ln.Fd, ps.out[sent:ps.outN])
-		if err != nil {
-			if err != unix.EAGAIN {
-				el.eng.logger.Warnf("reactor: send datagrams on %v: %v", ps.ln.Addr, err)
-			}
-			break
+	list := el.pending
+	el.pending = nil
+	for i, c := range list {
+		list[i] = nil
+		if c.state == connOpen && !c.readPaused {
+			el.read(c)
 		}
-		sent += n
 	}
-	ps.outN, ps.arena = 0, ps.arena[:0]
+	return len(el.pending) > 0
 }
 
-// writeDatagram sends p (or bs, joined) as one datagram: a reply to the sender for a
-// received datagram, or on the connected socket of a client's UDP conn.
-func (c *conn) writeDatagram(p []byte, bs [][]byte) (int, error) {
-	if c.kind == packetConn {
-		n, err := c.packets.queue(c.loop, p, bs, nil)
-		if err != nil {
-			return 0, c.opError("write", err)
+// flush writes queued output with one write or writev per call until the socket is
+// full or the queue is empty. A remainder waits for write readiness, so queued bytes
+// always leave without another call; a draining connection closes once empty.
+func (el *eventloop) flush(c *conn) error {
+	for c.outbound.Len() > 0 {
+		el.io.iov = c.outbound.Peek(el.io.iov[:0], socket.MaxIovecs)
+		want := 0
+		for _, b := range el.io.iov {
+			want += len(b)
 		}
-		return n, nil
-	}
-	if c.state != connOpen {
-		return 0, c.opError("write", errors.ErrConnClosed)
-	}
-	var (
-		n   int
-		err error
-	)
-	if bs == nil {
-		n, err = socket.Write(c.fd, p)
-	} else {
-		el := c.loop
-		el.io.iov = append(el.io.iov[:0], bs...)
-		n, err = socket.Writev(c.fd, el.iovecs())
+		var (
+			n   int
+			err error
+		)
+		if len(el.io.iov) == 1 {
+			n, err = socket.Write(c.fd, el.io.iov[0])
+		} else {
+			n, err = socket.Writev(c.fd, el.iovecs())
+		}
 		clear(el.io.iov)
-	}
-	if err != nil {
-		return n, c.opError("write", err)
-	}
-	return n, nil
-}
-
-// sendTo sends a datagram to addr.
-func (c *conn) sendTo(p []byte, addr net.Addr) (int, error) {
-	if c.kind == packetConn {
-		n, err := c.packets.queue(c.loop, p, nil, addr)
+		if err == unix.EAGAIN {
+			break
+		}
 		if err != nil {
-			return 0, c.opError("sendto", err)
+			return err
 		}
-		return n, nil
-	}
-	if c.state != connOpen {
-		return 0, c.opError("sendto", errors.ErrConnClosed)
-	}
-	var to unix.RawSockaddrAny
-	tolen, err := socket.RawFromAddr(addr, socket.Family(c.fd), &to)
-	if err == nil {
-		var n int
-		if n, err = socket.SendTo(c.fd, p, &to, tolen); err == nil {
-			return n, nil
+		c.outbound.Discard(&el.slab, n)
+		c.lastActive = el.clock
+		if n < want {
+			break // the socket buffer is full: wait for readiness instead of EAGAIN
 		}
 	}
-	return 0, c.opError("sendto", err)
+	c.writeArmed = c.outbound.Len() > 0
+	if !c.writeArmed && c.state == connDraining {
+		el.finishClose(c, nil)
+		return nil
+	}
+	if el.eng.opts.WriteBufferHighWater > 0 {
+		el.checkWaterMarks(c)
+	}
+	return el.updateInterest(c)
 }
 
-// remoteAddr is built on first use for received datagrams, so that serving one costs
-// no allocation unless the handler asks who sent it.
-func (c *conn) remoteAddr() net.Addr {
-	if c.remote == nil && c.kind == packetConn {
-		ps := c.packets
-		c.remote = socket.UDPAddrFromRaw(&ps.inAddr[ps.cur])
+func (el *eventloop) iovecs() []unix.Iovec {
+	v := el.io.iovecs[:0]
+	for _, b := range el.io.iov {
+		iov := unix.Iovec{Base: unsafe.SliceData(b)}
+		iov.SetLen(len(b))
+		v = append(v, iov)
 	}
-	return c.remote
+	el.io.iovecs = v
+	return v
+}
+
+// updateInterest registers what a level-triggered connection waits for: input unless
+// it is closing or paused, output while bytes are queued. Edge-triggered connections
+// are registered for both once, and a pause only stops the reads.
+func (el *eventloop) updateInterest(c *conn) error {
+	if el.eng.opts.EdgeTriggeredIO || c.state == connClosed || c.state == connConnecting {
+		return nil
+	}
+	var want poller.Interest
+	if c.state == connOpen && !c.readPaused {
+		want |= poller.Readable
+	}
+	if c.writeArmed {
+		want |= poller.Writable
+	}
+	if uint8(want) == c.interest {
+		return nil
+	}
+	if err := el.poller.Modify(c.fd, want); err != nil {
+		return err
+	}
+	c.interest = uint8(want)
+	return nil
+}
+
+// Reasons for pausing reads; a connection reads again when none holds.
+const (
+	pauseOutbound = 1 << iota // queued output above the high water mark
+	pauseInbound              // unread input at MaxInboundBuffered
+)
+
+// pauseReading sets or clears one reason to stop reading from c. Stopping reading
+// leaves the bytes in the kernel, whose receive window then slows the peer down.
+func (el *eventloop) pauseReading(c *conn, reason uint8, on bool) {
+	was := c.readPaused
+	if on {
+		c.pauses |= reason
+	} else {
+		c.pauses &^= reason
+	}
+	c.readPaused = c.pauses != 0
+	if was == c.readPaused {
+		return
+	}
+	if err := el.updateInterest(c); err != nil {
+		el.closeNow(c, err)
+		return
+	}
+	if was && el.eng.opts.EdgeTriggeredIO {
+		el.pending = append(el.pending, c) // no new edge will come for bytes already there
+	}
+}
+
+// checkWaterMarks pauses reading when queued output passes the high water mark and
+// resumes it at the low one, telling a BackpressureHandler about each change.
+func (el *eventloop) checkWaterMarks(c *conn) {
+	n, paused := c.outbound.Len(), c.pauses&pauseOutbound != 0
+	switch {
+	case !paused && n > el.eng.opts.WriteBufferHighWater:
+		el.pauseReading(c, pauseOutbound, true)
+	case paused && n <= el.eng.opts.WriteBufferLowWater:
+		el.pauseReading(c, pauseOutbound, false)
+	default:
+		return
+	}
+	if bp := el.eng.backpressure; bp != nil && c.state == connOpen {
+		el.handleAction(c, bp.OnBackpressure(c, !paused))
+	}
+}
+
+// closeConn closes c cleanly: queued output is delivered first (bounded by the drain
+// timeout), then the socket is closed and OnClose runs with err.
+func (el *eventloop) closeConn(c *conn, err error) {
+	if c.state != connOpen {
+		return
+	}
+	if err != nil || c.outbound.Len() == 0 || el.eng.opts.DrainTimeout < 0 {
+		el.finishClose(c, err)
+		return
+	}
+	c.state = connDraining
+	c.view = nil
+	c.extra().timer = el.after(el.eng.opts.DrainTimeout, func() {
+		el.finishClose(c, fmt.Errorf("%w: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
+	})
+	if ferr := el.flush(c); ferr != nil {
+		el.finishClose(c, ferr)
+	}
+}
+
+// closeNow closes c without delivering queued output, after an I/O error.
+func (el *eventloop) closeNow(c *conn, err error) {
+	if c.state != connClosed {
+		el.finishClose(c, err)
+	}
+}
+
+// finishClose releases c and runs OnClose; it runs exactly once per connection.
+func (el *eventloop) finishClose(c *conn, err error) {
+	if c.state == connClosed || c.state == connConnecting {
+		return
+	}
+	c.state = connClosed
+	c.closed.Store(true)
+	el.timers.Cancel(c.idle)
+	var onClosed []AsyncCallback
+	if x := c.x; x != nil {
+		el.timers.Cancel(x.timer)
+		el.timers.Cancel(x.deadline)
+		onClosed, x.onClosed = x.onClosed, nil
+	}
+	el.poller.Delete(c.fd)
+	if err == nil {
+		el.discardInput(c.fd)
+	}
+	if cerr := socket.Close(c.fd); cerr != nil && err == nil {
+		err = cerr
+	}
+	el.conns[c.fd] = nil
+	el.connCount.Add(-1)
+	el.eng.lb.closed(el)
+	c.outbound.Reset(&el.slab)
+	if c.inbound != nil {
+		el.slab.Put(c.inbound)
+	}
+	c.inbound, c.view = nil, nil
+	action := el.handler.OnClose(c, err)
+	for _, cb := range onClosed {
+		el.callback(cb, c, nil)
+	}
+	if action == Shutdown {
+		el.eng.stop()
+	}
+}
+
+// discardInput reads what the peer sent and nobody will read: closing a socket with
+// unread input makes the kernel send RST, which can destroy the output still in
+// flight to the peer.
+func (el *eventloop) discardInput(fd int) {
+	for i := 0; i < 4; i++ {
+		n, err := socket.Read(fd, el.buf)
+		if err != nil || n < len(el.buf) {
+			return
+		}
+	}
+}
+
+// startIdleTimer arms the idle timeout of a new connection. Traffic only stores the
+// loop clock in lastActive; the timer re-arms itself from it when it fires, so the
+// timeout costs nothing per event.
+func (el *eventloop) startIdleTimer(c *conn) {
+	d := int64(el.eng.opts.IdleTimeout)
+	c.lastActive = el.clock
+	c.idle = timer.New(func() {
+		if c.state != connOpen {
+			return
+		}
+		if el.clock-c.lastActive >= d {
+			el.closeConn(c, errors.ErrIdleTimeout)
+			return
+		}
+		el.timers.Schedule(c.idle, c.lastActive+d)
+	})
+	el.timers.Schedule(c.idle, c.lastActive+d)
+}
+
+// checkDeadlines enforces c's deadlines and arms its deadline timer for the next one.
+// A read deadline closes c when it passes; a write deadline closes c when it passes
+// with output still queued. Other goroutines change deadlines through atomics, and
+// only a deadline earlier than the armed timer needs a task to get here (see
+// conn.setDeadline): the timer re-reads the atomics whenever it fires.
+func (el *eventloop) checkDeadlines(c *conn) {
+	if c.state != connOpen && c.state != connDraining {
+		return
+	}
+	c.deadlineAt.Store(0) // re-evaluating: setters must now ask for a task
+	now := time.Now().UnixNano()
+	r, w := c.readDeadline.Load(), c.writeDeadline.Load()
+	if c.state == connOpen && r != 0 && now >= r {
+		el.closeNow(c, c.opError("read", os.ErrDeadlineExceeded))
+		return
+	}
+	if w != 0 && now >= w && c.outbound.Len() > 0 {
+		el.closeNow(c, c.opError("write", os.ErrDeadlineExceeded))
+		return
+	}
+	next := int64(0)
+	for _, d := range [2]int64{r, w} {
+		if d > now && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	x := c.extra()
+	if next == 0 {
+		el.timers.Cancel(x.deadline)
+		return
+	}
+	if x.deadline == nil {
+		x.deadline = timer.New(func() { el.checkDeadlines(c) })
+	}
+	el.timers.Schedule(x.deadline, el.now()+(next-now))
+	c.deadlineAt.Store(next)
 }

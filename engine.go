@@ -89,11 +89,12 @@ func (e Engine) Register(ctx context.Context) (<-chan RegisteredResult, error) {
 	return nil, errors.ErrInvalidNetConn
 }
 
-// Stop stops the engine: listeners close at once, connections deliver their queued
-// bytes (bounded by the drain timeout) and close, OnClose runs for each, then
-// OnShutdown. Stop returns when all that is done, or with ctx's error when ctx ends
-// first (the engine still finishes stopping). A second Stop gives
-// ErrEngineInShutdown. Do not call Stop from a callback: return Shutdown instead.
+// Stop stops the engine gracefully: listeners close at once, connections deliver
+// their queued bytes and close, OnClose runs for each, then OnShutdown. The drains
+// are bounded by the drain timeout and by ctx: when ctx ends first, what is still
+// draining is closed at once (OnClose gets ErrDrainTimeout) and Stop returns ctx's
+// error while the loops finish. A second Stop gives ErrEngineInShutdown. Do not call
+// Stop from a callback: return Shutdown instead.
 func (e Engine) Stop(ctx context.Context) error {
 	if e.eng == nil {
 		return errors.ErrEmptyEngine
@@ -105,6 +106,7 @@ func (e Engine) Stop(ctx context.Context) error {
 	case <-e.eng.done:
 		return nil
 	case <-ctx.Done():
+		e.eng.abort()
 		return ctx.Err()
 	}
 }
@@ -128,7 +130,8 @@ func Rotate(eventHandler EventHandler, addrs []string, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	eng := &engine{opts: o, handler: eventHandler, protoAddrs: addrs, done: make(chan struct{})}
+	eng := newEngine(eventHandler, o)
+	eng.protoAddrs = addrs
 	if err := eng.setLogger(); err != nil {
 		return err
 	}
@@ -166,11 +169,14 @@ type engine struct {
 	loops      []*eventloop
 	lb         loadBalancer
 
+	backpressure BackpressureHandler // the handler, if it implements it
+
 	lnMu          sync.Mutex
 	listeners     []*socket.Listener // every open listener, for cleanup
 	openListeners atomic.Int32
 
 	stopping atomic.Bool
+	aborting atomic.Bool    // Stop's context ended: stop waiting for drains
 	wg       sync.WaitGroup // the loop goroutines
 	done     chan struct{}  // closed when Run is about to return
 }
@@ -188,6 +194,12 @@ func (b *boundAddr) dup() (int, error) {
 		return -1, &net.OpError{Op: "dup", Net: b.network, Addr: b.ln.Addr, Err: err}
 	}
 	return fd, nil
+}
+
+func newEngine(h EventHandler, o *Options) *engine {
+	eng := &engine{opts: o, handler: h, done: make(chan struct{})}
+	eng.backpressure, _ = h.(BackpressureHandler)
+	return eng
 }
 
 func (eng *engine) setLogger() error {
@@ -255,6 +267,20 @@ func (eng *engine) tick(context.Context) error {
 	}
 	el.after(delay, func() { eng.tick(context.Background()) })
 	return nil
+}
+
+// abort gives up the drains of a stopping engine.
+func (eng *engine) abort() {
+	eng.aborting.Store(true)
+	eng.wakeAll()
+}
+
+func (eng *engine) wakeAll() {
+	for _, el := range eng.loops {
+		if err := el.poller.Wake(); err != nil && !eng.aborting.Load() {
+			eng.logger.Errorf("reactor: wake event loop %d: %v", el.idx, err)
+		}
+	}
 }
 
 // stop asks every loop to stop; it reports false when the engine was stopping already.

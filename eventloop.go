@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +48,8 @@ const (
 	taskClose
 	taskRun
 	taskSchedule
-	taskOpen // a descriptor handed over by the acceptor or by Enroll
+	taskOpen     // a descriptor handed over by the acceptor or by Enroll
+	taskDeadline // a deadline was moved earlier than the armed timer
 )
 
 // task is work sent to a loop from another goroutine (or from the loop to itself).
@@ -60,6 +62,7 @@ type task struct {
 	ctx    context.Context
 	run    Runnable
 	delay  time.Duration
+	size   int // bytes an AsyncWrite holds against the loop's limit
 	fd     int
 	remote net.Addr
 	result chan RegisteredResult
@@ -101,25 +104,47 @@ type eventloop struct {
 	stopping    atomic.Bool // the engine asked this loop to stop
 	exited      atomic.Bool
 	connCount   atomic.Int32
+	asyncBytes  atomic.Int64 // bytes queued by AsyncWrite and not yet taken
 
-	stopSeen bool // stopping has been acted on
-	flushing bool // flushDirty is running
-	lbIndex  int  // position in the least-connections heap
+	clock     int64 // el.now() when the current iteration started: the cheap clock of events
+	stopSeen  bool  // stopping has been acted on
+	abortSeen bool  // the engine's aborting has been acted on
+	flushing  bool  // flushDirty is running
+	lbIndex   int   // position in the least-connections heap
 
 	io ioScratch // platform scratch space (iovecs, accept address)
 }
 
 func (el *eventloop) now() int64 { return int64(time.Since(el.epoch)) }
 
+// after schedules fn on the loop after d. It reads the clock afresh: el.clock may be
+// a long callback old.
 func (el *eventloop) after(d time.Duration, fn func()) *timer.Timer {
 	return el.timers.Add(el.now()+int64(d), fn)
 }
 
-// submit queues a connection task built from a pooled task value.
+// submit queues a connection task built from a pooled task value. Bytes queued by
+// AsyncWrite count against the loop's limit until the loop takes them.
 func (el *eventloop) submit(kind taskKind, c *conn, buf []byte, bufs [][]byte, cb AsyncCallback) error {
+	size := len(buf)
+	for _, b := range bufs {
+		size += len(b)
+	}
+	if limit := el.eng.opts.AsyncWriteLimit; size > 0 && limit > 0 {
+		// One write larger than the limit still goes through when nothing else is
+		// queued; otherwise it could never be sent.
+		if total := el.asyncBytes.Add(int64(size)); total > int64(limit) && total != int64(size) {
+			el.asyncBytes.Add(-int64(size))
+			return c.opError("async write", errors.ErrAsyncQueueFull)
+		}
+	}
 	t := getTask(kind)
-	t.c, t.buf, t.bufs, t.cb = c, buf, bufs, cb
-	return el.enqueue(t)
+	t.c, t.buf, t.bufs, t.cb, t.size = c, buf, bufs, cb, size
+	if err := el.enqueue(t); err != nil {
+		el.asyncBytes.Add(-int64(size))
+		return err
+	}
+	return nil
 }
 
 // enqueue hands t to the loop from any goroutine. Many enqueues between two
@@ -144,6 +169,9 @@ func (el *eventloop) runTasks() bool {
 			return false
 		}
 		el.runTask(t)
+		if t.size > 0 && el.eng.opts.AsyncWriteLimit > 0 {
+			el.asyncBytes.Add(-int64(t.size))
+		}
 		putTask(t)
 	}
 	return el.tasks.Len() > 0
@@ -156,6 +184,8 @@ func (el *eventloop) runTask(t *task) {
 		var err error
 		if c.state != connOpen {
 			err = c.opError("write", errors.ErrConnClosed)
+		} else if c.writeExpired() {
+			err = c.opError("write", os.ErrDeadlineExceeded)
 		} else {
 			if t.kind == taskWrite {
 				c.outbound.Write(&el.slab, t.buf)
@@ -181,7 +211,7 @@ func (el *eventloop) runTask(t *task) {
 			return
 		}
 		if t.cb != nil {
-			c.onClosed = append(c.onClosed, t.cb)
+			c.extra().onClosed = append(c.x.onClosed, t.cb)
 		}
 		el.closeConn(c, nil)
 	case taskRun:
@@ -191,6 +221,8 @@ func (el *eventloop) runTask(t *task) {
 		el.after(t.delay, func() { el.runnable(ctx, run) })
 	case taskOpen:
 		el.openTask(t)
+	case taskDeadline:
+		el.checkDeadlines(c)
 	}
 }
 
@@ -222,10 +254,9 @@ func (el *eventloop) callback(cb AsyncCallback, c *conn, err error) {
 	el.flushDirty()
 }
 
-// markDirty remembers c for the flush that follows the current callback. A conn
-// already waiting for write readiness needs no flush: the readiness event does it.
+// markDirty remembers c for the flush that follows the current callback.
 func (el *eventloop) markDirty(c *conn) {
-	if !c.dirty && !c.writeArmed {
+	if !c.dirty {
 		c.dirty = true
 		el.dirty = append(el.dirty, c)
 	}
@@ -244,7 +275,15 @@ func (el *eventloop) flushDirty() {
 		c := el.dirty[i]
 		el.dirty[i] = nil
 		c.dirty = false
-		if c.state == connClosed || c.outbound.Len() == 0 {
+		switch {
+		case c.state == connClosed:
+			continue
+		case c.writeArmed: // waiting for write readiness: that event flushes
+			if el.eng.opts.WriteBufferHighWater > 0 {
+				el.checkWaterMarks(c)
+			}
+			continue
+		case c.outbound.Len() == 0:
 			continue
 		}
 		if err := el.flush(c); err != nil {

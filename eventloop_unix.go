@@ -7,7 +7,6 @@ import (
 	"net"
 	"runtime"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -65,6 +64,7 @@ func (el *eventloop) run() {
 	more := false
 	for {
 		n, err := el.poller.Wait(el.events, el.waitTimeout(more))
+		el.clock = el.now()
 		if err != nil {
 			el.eng.logger.Errorf("reactor: event loop %d stops: %v", el.idx, err)
 			el.eng.stop()
@@ -93,7 +93,7 @@ func (el *eventloop) run() {
 		}
 		more = el.runTasks()
 		if el.timers.Len() > 0 {
-			el.timers.RunExpired(el.now())
+			el.timers.RunExpired(el.clock)
 		}
 		more = el.readPending() || more
 		if el.stopping.Load() && el.stopDone() {
@@ -117,6 +117,15 @@ func (el *eventloop) waitTimeout(busy bool) time.Duration {
 // listeners are closed, no acceptor can hand it more descriptors, and its connections
 // are gone.
 func (el *eventloop) stopDone() bool {
+	if el.eng.aborting.Load() && !el.abortSeen {
+		// Stop's context ended: what is still draining is given up.
+		el.abortSeen = true
+		for _, c := range el.conns {
+			if c != nil && c.state == connDraining {
+				el.finishClose(c, fmt.Errorf("%w: engine stop: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
+			}
+		}
+	}
 	if !el.stopSeen {
 		el.stopSeen = true
 		for _, ln := range el.lns {
@@ -282,6 +291,7 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 		return
 	}
 	el.track(c)
+	c.interest = uint8(el.connInterest())
 	el.activate(c, result)
 }
 
@@ -289,6 +299,9 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 // dialled or enrolled it.
 func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 	el.connCount.Add(1)
+	if el.eng.opts.IdleTimeout > 0 {
+		el.startIdleTimer(c)
+	}
 	out, action := el.handler.OnOpen(c)
 	if len(out) > 0 && c.state == connOpen {
 		if c.kind == streamConn {
@@ -303,238 +316,4 @@ func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 		result <- RegisteredResult{Conn: c}
 	}
 	el.handleAction(c, action)
-}
-
-// serveConn handles one readiness event of a connection: queued output first, then
-// input.
-func (el *eventloop) serveConn(c *conn, ev *poller.Event) {
-	if c.state == connConnecting {
-		el.finishDial(c)
-		return
-	}
-	if ev.Writable() && c.outbound.Len() > 0 {
-		if err := el.flush(c); err != nil {
-			el.closeNow(c, err)
-			return
-		}
-	}
-	if c.state != connOpen || !ev.Readable() {
-		return
-	}
-	el.read(c)
-}
-
-// read reads once (level-triggered) or until the socket is drained or the chunk is
-// spent (edge-triggered), running OnTraffic for each read.
-func (el *eventloop) read(c *conn) {
-	budget := el.eng.opts.EdgeTriggeredIOChunk
-	for {
-		n, err := socket.Read(c.fd, el.buf)
-		switch {
-		case err == unix.EAGAIN:
-			return
-		case err != nil:
-			el.closeNow(c, err)
-			return
-		case n == 0 && c.kind == datagramConn:
-			return // an empty datagram: nothing to show
-		case n == 0:
-			el.closeConn(c, nil) // EOF: deliver what is queued, then close cleanly
-			return
-		}
-		if len(c.inbound) > 0 {
-			c.appendInbound(&el.slab, el.buf[:n])
-		} else {
-			c.view = el.buf[:n]
-		}
-		el.traffic(c)
-		if budget == 0 || n < len(el.buf) || c.state != connOpen {
-			return // level-triggered, drained, or closing
-		}
-		if budget -= n; budget <= 0 {
-			el.pending = append(el.pending, c) // more input: finish it next iteration
-			return
-		}
-	}
-}
-
-// traffic runs OnTraffic, keeps what it left unread and sends what it wrote.
-func (el *eventloop) traffic(c *conn) {
-	action := el.handler.OnTraffic(c)
-	if c.kind == streamConn {
-		c.keepUnread(&el.slab)
-	} else {
-		c.view = nil // a datagram's unread bytes go with it
-	}
-	el.flushDirty()
-	el.handleAction(c, action)
-}
-
-// readPending continues edge-triggered reads that hit their chunk budget.
-func (el *eventloop) readPending() bool {
-	if len(el.pending) == 0 {
-		return false
-	}
-	list := el.pending
-	el.pending = nil
-	for i, c := range list {
-		list[i] = nil
-		if c.state == connOpen {
-			el.read(c)
-		}
-	}
-	return len(el.pending) > 0
-}
-
-// flush writes queued output with one write or writev per call until the socket is
-// full or the queue is empty, arming write readiness for a remainder and disarming
-// it when the queue drains. A draining connection closes when its queue is empty.
-func (el *eventloop) flush(c *conn) error {
-	for c.outbound.Len() > 0 {
-		el.io.iov = c.outbound.Peek(el.io.iov[:0], socket.MaxIovecs)
-		want := 0
-		for _, b := range el.io.iov {
-			want += len(b)
-		}
-		var (
-			n   int
-			err error
-		)
-		if len(el.io.iov) == 1 {
-			n, err = socket.Write(c.fd, el.io.iov[0])
-		} else {
-			n, err = socket.Writev(c.fd, el.iovecs())
-		}
-		clear(el.io.iov)
-		if err == unix.EAGAIN {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		c.outbound.Discard(&el.slab, n)
-		if n < want {
-			break // the socket buffer is full: wait for readiness instead of EAGAIN
-		}
-	}
-	if c.outbound.Len() > 0 {
-		return el.armWrite(c, true)
-	}
-	if c.state == connDraining {
-		el.finishClose(c, nil)
-		return nil
-	}
-	return el.armWrite(c, false)
-}
-
-func (el *eventloop) iovecs() []unix.Iovec {
-	v := el.io.iovecs[:0]
-	for _, b := range el.io.iov {
-		iov := unix.Iovec{Base: unsafe.SliceData(b)}
-		iov.SetLen(len(b))
-		v = append(v, iov)
-	}
-	el.io.iovecs = v
-	return v
-}
-
-// armWrite turns write readiness on or off for a level-triggered connection.
-// Edge-triggered connections are registered for both directions once.
-func (el *eventloop) armWrite(c *conn, on bool) error {
-	if el.eng.opts.EdgeTriggeredIO || c.writeArmed == on || c.state == connClosed {
-		return nil
-	}
-	interest := poller.Interest(0)
-	if c.state == connOpen {
-		interest = poller.Readable
-	}
-	if on {
-		interest |= poller.Writable
-	}
-	if err := el.poller.Modify(c.fd, interest); err != nil {
-		return err
-	}
-	c.writeArmed = on
-	return nil
-}
-
-// closeConn closes c cleanly: queued output is delivered first (bounded by the drain
-// timeout), then the socket is closed and OnClose runs with err.
-func (el *eventloop) closeConn(c *conn, err error) {
-	if c.state != connOpen {
-		return
-	}
-	if err != nil || c.outbound.Len() == 0 || el.eng.opts.DrainTimeout < 0 {
-		el.finishClose(c, err)
-		return
-	}
-	c.state = connDraining
-	c.view = nil
-	c.timer = el.after(el.eng.opts.DrainTimeout, func() {
-		el.finishClose(c, fmt.Errorf("%w: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
-	})
-	if !el.eng.opts.EdgeTriggeredIO {
-		// Stop reading: the handler is done with this connection, and the peer's
-		// unread input is discarded at close.
-		if perr := el.poller.Modify(c.fd, poller.Writable); perr != nil {
-			el.finishClose(c, perr)
-			return
-		}
-		c.writeArmed = true
-	}
-	if ferr := el.flush(c); ferr != nil {
-		el.finishClose(c, ferr)
-	}
-}
-
-// closeNow closes c without delivering queued output, after an I/O error.
-func (el *eventloop) closeNow(c *conn, err error) {
-	if c.state != connClosed {
-		el.finishClose(c, err)
-	}
-}
-
-// finishClose releases c and runs OnClose; it runs exactly once per connection.
-func (el *eventloop) finishClose(c *conn, err error) {
-	if c.state == connClosed {
-		return
-	}
-	c.state = connClosed
-	c.closed.Store(true)
-	el.timers.Cancel(c.timer)
-	el.poller.Delete(c.fd)
-	if err == nil {
-		el.discardInput(c.fd)
-	}
-	if cerr := socket.Close(c.fd); cerr != nil && err == nil {
-		err = cerr
-	}
-	el.conns[c.fd] = nil
-	el.connCount.Add(-1)
-	el.eng.lb.closed(el)
-	c.outbound.Reset(&el.slab)
-	if c.inbound != nil {
-		el.slab.Put(c.inbound)
-	}
-	c.inbound, c.view = nil, nil
-	action := el.handler.OnClose(c, err)
-	for _, cb := range c.onClosed {
-		el.callback(cb, c, nil)
-	}
-	c.onClosed = nil
-	if action == Shutdown {
-		el.eng.stop()
-	}
-}
-
-// discardInput reads what the peer sent and nobody will read: closing a socket with
-// unread input makes the kernel send RST, which can destroy the output still in
-// flight to the peer.
-func (el *eventloop) discardInput(fd int) {
-	for i := 0; i < 4; i++ {
-		n, err := socket.Read(fd, el.buf)
-		if err != nil || n < len(el.buf) {
-			return
-		}
-	}
 }

@@ -69,6 +69,16 @@ func (*BuiltinEventEngine) OnTraffic(_ Conn) (action Action) { return }
 // OnTick does nothing and asks not to be called again for a long time.
 func (*BuiltinEventEngine) OnTick() (delay time.Duration, action Action) { return }
 
+// BackpressureHandler is an optional interface of an EventHandler. With
+// WithWriteBufferWaterMarks, OnBackpressure runs when a connection's queued output
+// rises above the high mark (paused is true: reactor has stopped reading from it) and
+// when it falls back to the low mark (paused is false). A proxy uses it to stop and
+// resume reading from the other side (by leaving its input unread, with
+// WithMaxInboundBuffered, and waking it later). reactor only.
+type BackpressureHandler interface {
+	OnBackpressure(c Conn, paused bool) (action Action)
+}
+
 // AsyncCallback receives the result of an asynchronous operation. It runs on the
 // connection's event loop, so it must not block. Its error is logged, nothing more.
 type AsyncCallback func(c Conn, err error) error

@@ -21,6 +21,8 @@ const (
 	minBufferCap        = 1024
 	defaultDrainTimeout = 10 * time.Second
 	defaultETChunk      = 1 << 20
+
+	defaultAsyncWriteLimit = 64 << 20
 )
 
 // LoadBalancing selects how accepted connections are spread over event loops.
@@ -117,6 +119,29 @@ type Options struct {
 	// DialTimeout bounds how long Client.Dial waits for a connection to be
 	// established; 0 leaves it to the operating system. reactor only.
 	DialTimeout time.Duration
+
+	// IdleTimeout closes connections that have had no traffic in either direction
+	// for this long; OnClose gets ErrIdleTimeout. 0 disables it. reactor only.
+	IdleTimeout time.Duration
+
+	// WriteBufferHighWater, when positive, bounds queued output per connection:
+	// above it the connection stops reading (the kernel's receive window then slows
+	// the peer) until the queue falls to WriteBufferLowWater. A handler that
+	// implements BackpressureHandler hears of both changes. reactor only.
+	WriteBufferHighWater int
+	// WriteBufferLowWater is where reading resumes; see WriteBufferHighWater.
+	WriteBufferLowWater int
+
+	// MaxInboundBuffered, when positive, stops reading from a connection while it
+	// keeps this many unread bytes (its handler is not consuming), so inbound memory
+	// per connection stays under MaxInboundBuffered + ReadBufferCap. Reading resumes
+	// once the handler consumes (for example after Conn.Wake). reactor only.
+	MaxInboundBuffered int
+
+	// AsyncWriteLimit bounds the bytes AsyncWrite and AsyncWritev may have queued
+	// on one loop; past it they fail with ErrAsyncQueueFull. 0 means 64 MiB;
+	// negative means no limit (gnet's behaviour). reactor only.
+	AsyncWriteLimit int
 }
 
 // Option sets one field of Options.
@@ -202,6 +227,24 @@ func WithEdgeTriggeredIOChunk(chunk int) Option {
 // queued bytes (reactor only; see Options.DrainTimeout).
 func WithDrainTimeout(d time.Duration) Option { return func(opts *Options) { opts.DrainTimeout = d } }
 
+// WithIdleTimeout closes connections idle for d (reactor only; see
+// Options.IdleTimeout).
+func WithIdleTimeout(d time.Duration) Option { return func(opts *Options) { opts.IdleTimeout = d } }
+
+// WithWriteBufferWaterMarks pauses reading from a connection whose queued output
+// exceeds high until it falls to low (reactor only; see Options.WriteBufferHighWater).
+func WithWriteBufferWaterMarks(low, high int) Option {
+	return func(opts *Options) { opts.WriteBufferLowWater, opts.WriteBufferHighWater = low, high }
+}
+
+// WithMaxInboundBuffered bounds each connection's unread input (reactor only; see
+// Options.MaxInboundBuffered).
+func WithMaxInboundBuffered(n int) Option { return func(opts *Options) { opts.MaxInboundBuffered = n } }
+
+// WithAsyncWriteLimit bounds the bytes queued by AsyncWrite per loop (reactor only;
+// see Options.AsyncWriteLimit).
+func WithAsyncWriteLimit(n int) Option { return func(opts *Options) { opts.AsyncWriteLimit = n } }
+
 // WithDialTimeout bounds Client.Dial (reactor only; see Options.DialTimeout).
 func WithDialTimeout(d time.Duration) Option { return func(opts *Options) { opts.DialTimeout = d } }
 
@@ -248,6 +291,19 @@ func loadOptions(opts ...Option) (*Options, error) {
 	}
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = defaultDrainTimeout
+	}
+	if o.WriteBufferHighWater > 0 && (o.WriteBufferLowWater < 0 || o.WriteBufferLowWater > o.WriteBufferHighWater) {
+		return nil, fmt.Errorf("%w: write buffer water marks low %d, high %d: want 0 <= low <= high",
+			errors.ErrInvalidOption, o.WriteBufferLowWater, o.WriteBufferHighWater)
+	}
+	if o.IdleTimeout < 0 || o.DialTimeout < 0 || o.MaxInboundBuffered < 0 {
+		return nil, fmt.Errorf("%w: negative IdleTimeout, DialTimeout or MaxInboundBuffered", errors.ErrInvalidOption)
+	}
+	switch {
+	case o.AsyncWriteLimit == 0:
+		o.AsyncWriteLimit = defaultAsyncWriteLimit
+	case o.AsyncWriteLimit < 0:
+		o.AsyncWriteLimit = 0 // unlimited
 	}
 	return o, nil
 }

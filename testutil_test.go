@@ -118,6 +118,15 @@ func (b *bootSignal) OnBoot(eng gnet.Engine) gnet.Action {
 	return action
 }
 
+// OnBackpressure forwards to the wrapped handler, so that wrapping it does not hide
+// reactor's optional BackpressureHandler interface.
+func (b *bootSignal) OnBackpressure(c gnet.Conn, paused bool) gnet.Action {
+	if bp, ok := b.EventHandler.(gnet.BackpressureHandler); ok {
+		return bp.OnBackpressure(c, paused)
+	}
+	return gnet.None
+}
+
 // boundAddr is the "ip:port" of the engine's only listener.
 func boundAddr(eng gnet.Engine) (string, error) {
 	fd, err := eng.Dup()

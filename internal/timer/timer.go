@@ -25,11 +25,30 @@ func (h *Heap) Len() int { return len(h.items) }
 
 // Add schedules fn at the monotonic time when and returns the timer.
 func (h *Heap) Add(when int64, fn func()) *Timer {
-	t := &Timer{when: when, fn: fn, index: len(h.items)}
-	h.items = append(h.items, t)
-	h.up(t.index)
+	t := New(fn)
+	h.Schedule(t, when)
 	return t
 }
+
+// New returns a timer that is not scheduled yet; Schedule arms it, as often as
+// needed, without allocating again.
+func New(fn func()) *Timer { return &Timer{fn: fn, index: -1} }
+
+// Schedule arms t at when, moving it if it is already pending.
+func (h *Heap) Schedule(t *Timer, when int64) {
+	if t.Pending() {
+		t.when = when
+		h.down(t.index)
+		h.up(t.index)
+		return
+	}
+	t.when, t.index = when, len(h.items)
+	h.items = append(h.items, t)
+	h.up(t.index)
+}
+
+// When reports the time t is armed for.
+func (t *Timer) When() int64 { return t.when }
 
 // Cancel removes t if it is still pending.
 func (h *Heap) Cancel(t *Timer) {

@@ -66,3 +66,27 @@ func TestRunExpiredDoesNotRunTimersAddedByCallbacks(t *testing.T) {
 		t.Fatal("the re-armed timer is not pending")
 	}
 }
+
+func TestScheduleMovesAPendingTimer(t *testing.T) {
+	t.Parallel()
+	var (
+		h     Heap
+		fired []string
+	)
+	a := New(func() { fired = append(fired, "a") })
+	b := h.Add(20, func() { fired = append(fired, "b") })
+	h.Schedule(a, 30)
+	h.Schedule(a, 10) // earlier: moves up
+	h.Schedule(b, 40) // later: moves down
+	if h.Len() != 2 {
+		t.Fatalf("Len = %d after rescheduling, want 2", h.Len())
+	}
+	h.RunExpired(100)
+	if !slices.Equal(fired, []string{"a", "b"}) || a.Pending() || b.Pending() {
+		t.Fatalf("fired %v", fired)
+	}
+	h.Schedule(a, 5) // re-arm a fired timer
+	if when, ok := h.Next(); !ok || when != 5 || a.When() != 5 {
+		t.Fatal("a fired timer could not be armed again")
+	}
+}

@@ -47,4 +47,10 @@ var (
 	// ErrDrainTimeout is the error OnClose receives when a closing connection could not
 	// deliver its outbound bytes within the drain timeout; those bytes are lost.
 	ErrDrainTimeout = errors.New("reactor: outbound data not delivered before the drain timeout")
+	// ErrIdleTimeout is the error OnClose receives for a connection closed by the idle
+	// timeout (WithIdleTimeout).
+	ErrIdleTimeout = errors.New("reactor: connection idle timeout")
+	// ErrAsyncQueueFull occurs when AsyncWrite would queue more than the loop's
+	// AsyncWriteLimit; the write is not queued.
+	ErrAsyncQueueFull = errors.New("reactor: async write queue is full")
 )
