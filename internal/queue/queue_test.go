@@ -301,6 +301,59 @@ func TestPopReleasesValue(t *testing.T) {
 	}
 }
 
+// TestPopWaitsForInFlightPush holds a push between its swap and its link
+// (the window a preempted producer can leave open) and checks that Pop does
+// not report empty meanwhile but returns the item once it is linked.
+func TestPopWaitsForInFlightPush(t *testing.T) {
+	for _, prefill := range []int{0, 1} { // in-flight node right after the stub, or later
+		q := New[int]()
+		for i := range prefill {
+			q.Push(i)
+			if v, ok := q.Pop(); !ok || v != i {
+				t.Fatalf("Pop = %d, %v; want %d, true", v, ok, i)
+			}
+		}
+		prev, n := q.swapIn(42) // Push has "happened" but is not linked yet
+
+		type result struct {
+			v  int
+			ok bool
+		}
+		res := make(chan result, 1)
+		go func() { // the (only) consumer
+			v, ok := q.Pop()
+			res <- result{v, ok}
+		}()
+		// A Pop that wrongly reports empty returns at once; give it ample
+		// time to do so before completing the push. A correct Pop is still
+		// spinning when the timer fires, so this cannot flake either way.
+		early := time.NewTimer(50 * time.Millisecond)
+		select {
+		case r := <-res:
+			early.Stop()
+			t.Fatalf("Pop returned (%d, %v) while a swapped-in push was unlinked", r.v, r.ok)
+		case <-early.C:
+		}
+		prev.next.Store(n)
+		deadline := time.NewTimer(testTimeout)
+		select {
+		case r := <-res:
+			deadline.Stop()
+			if !r.ok || r.v != 42 {
+				t.Fatalf("Pop = %d, %v; want 42, true", r.v, r.ok)
+			}
+		case <-deadline.C:
+			t.Fatal("Pop did not return after the push was linked")
+		}
+		if v, ok := q.Pop(); ok {
+			t.Fatalf("unexpected extra item %d", v)
+		}
+		if l := q.Len(); l != 0 {
+			t.Fatalf("Len = %d after drain", l)
+		}
+	}
+}
+
 // ---- Benchmarks ----
 
 // benchQ is the interface shared by the queues compared in benchmarkQueue.
