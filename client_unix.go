@@ -47,9 +47,9 @@ func (el *eventloop) dialContext(ctx context.Context, network string, addr net.A
 			t.delay = max(time.Until(dl), 1) // already past: fail on the loop's first look
 		}
 	}
-	el.eng.lb.opened(el)
+	el.eng.connOpened(el)
 	if err := el.enqueue(t); err != nil {
-		el.eng.lb.closed(el)
+		el.eng.connClosed(el)
 		socket.Close(fd)
 		return nil, err
 	}
@@ -133,6 +133,6 @@ func (el *eventloop) failDial(c *conn, err error) {
 	if c.fd < len(el.conns) && el.conns[c.fd] == c {
 		el.conns[c.fd] = nil
 	}
-	el.eng.lb.closed(el)
+	el.eng.connClosed(el)
 	d.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: d.network, Addr: c.remote, Err: err}}
 }

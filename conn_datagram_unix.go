@@ -76,16 +76,21 @@ func (el *eventloop) readPackets(ps *packetSource) {
 		for i := range n {
 			ps.cur = i
 			c.view, c.remote = ps.bufs[i][:ps.in[i].Len], nil
-			action := el.handler.OnTraffic(c)
-			c.view = nil
-			if action == Shutdown {
-				el.eng.stop()
-			}
+			el.packetTraffic(c)
 		}
 		el.flushPackets(ps)
 		if n < packetBatch {
 			break
 		}
+	}
+}
+
+func (el *eventloop) packetTraffic(c *conn) {
+	defer el.recoverPanic(nil) // a datagram has no connection to close
+	action := el.handler.OnTraffic(c)
+	c.view = nil
+	if action == Shutdown {
+		el.eng.stop()
 	}
 }
 

@@ -357,7 +357,7 @@ func (el *eventloop) finishClose(c *conn, err error) {
 	}
 	el.conns[c.fd] = nil
 	el.connCount.Add(-1)
-	el.eng.lb.closed(el)
+	el.eng.connClosed(el)
 	c.outbound.Reset(&el.slab)
 	if c.inbound != nil {
 		el.slab.Put(c.inbound)

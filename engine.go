@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/reactorgo/reactor/internal/socket"
 	"github.com/reactorgo/reactor/pkg/errors"
@@ -171,6 +172,10 @@ type engine struct {
 
 	backpressure BackpressureHandler // the handler, if it implements it
 
+	conns        atomic.Int64 // open connections, including accepted ones not yet registered
+	rejected     atomic.Int64 // refused by WithMaxConnections since the last log line
+	rejectLogged atomic.Int64 // UnixNano of that line
+
 	lnMu          sync.Mutex
 	listeners     []*socket.Listener // every open listener, for cleanup
 	openListeners atomic.Int32
@@ -267,6 +272,36 @@ func (eng *engine) tick(context.Context) error {
 	}
 	el.after(delay, func() { eng.tick(context.Background()) })
 	return nil
+}
+
+// connOpened counts a connection a loop takes on (dialled or enrolled); accepted
+// ones are counted by admit and the acceptor. connClosed undoes either, once per
+// connection.
+func (eng *engine) connOpened(el *eventloop) {
+	eng.conns.Add(1)
+	eng.lb.opened(el)
+}
+
+func (eng *engine) connClosed(el *eventloop) {
+	eng.conns.Add(-1)
+	eng.lb.closed(el)
+}
+
+// admit counts an accepted connection, refusing it past WithMaxConnections. Refusals
+// are logged at most once a second, with their count.
+func (eng *engine) admit() bool {
+	n, limit := eng.conns.Add(1), eng.opts.MaxConnections
+	if limit <= 0 || n <= int64(limit) {
+		return true
+	}
+	eng.conns.Add(-1)
+	eng.rejected.Add(1)
+	now := time.Now().UnixNano()
+	if last := eng.rejectLogged.Load(); now-last >= int64(time.Second) && eng.rejectLogged.CompareAndSwap(last, now) {
+		eng.logger.Warnf("reactor: %v: refused %d connections past the limit of %d",
+			errors.ErrTooManyConnections, eng.rejected.Swap(0), limit)
+	}
+	return false
 }
 
 // abort gives up the drains of a stopping engine.

@@ -139,9 +139,9 @@ func (el *eventloop) Enroll(ctx context.Context, c net.Conn) (<-chan RegisteredR
 	t.fd, t.remote, t.ctx = fd, remote, ctx
 	result := make(chan RegisteredResult, 1)
 	t.result = result
-	el.eng.lb.opened(el)
+	el.eng.connOpened(el)
 	if err := el.enqueue(t); err != nil {
-		el.eng.lb.closed(el)
+		el.eng.connClosed(el)
 		socket.Close(fd)
 		return nil, err
 	}

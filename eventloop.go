@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -168,13 +169,36 @@ func (el *eventloop) runTasks() bool {
 		if !ok {
 			return false
 		}
-		el.runTask(t)
+		el.runTaskSafely(t)
 		if t.size > 0 && el.eng.opts.AsyncWriteLimit > 0 {
 			el.asyncBytes.Add(-int64(t.size))
 		}
 		putTask(t)
 	}
 	return el.tasks.Len() > 0
+}
+
+func (el *eventloop) runTaskSafely(t *task) {
+	defer el.recoverPanic(t.c)
+	el.runTask(t)
+}
+
+// recoverPanic, deferred around each event, task and timer, turns a panic in a user
+// callback into the end of one connection instead of the process: c (if any) is
+// closed with an error wrapping ErrCallbackPanic, and the panic is logged with its
+// stack. The loop and its other connections go on.
+func (el *eventloop) recoverPanic(c *conn) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	el.flushing = false // the panic may have come from inside flushDirty
+	el.eng.logger.Errorf("reactor: event loop %d: panic in a callback: %v\n%s", el.idx, r, debug.Stack())
+	if c == nil || c.kind == packetConn || c.state == connClosed || c.state == connConnecting {
+		return
+	}
+	defer el.recoverPanic(nil) // OnClose may panic too
+	el.closeNow(c, fmt.Errorf("%w: %v", errors.ErrCallbackPanic, r))
 }
 
 func (el *eventloop) runTask(t *task) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -84,7 +85,7 @@ func (el *eventloop) run() {
 				}
 			default:
 				if fd < len(el.conns) && el.conns[fd] != nil {
-					el.serveConn(el.conns[fd], ev)
+					el.serveConnSafely(el.conns[fd], ev)
 				}
 			}
 		}
@@ -93,13 +94,28 @@ func (el *eventloop) run() {
 		}
 		more = el.runTasks()
 		if el.timers.Len() > 0 {
-			el.timers.RunExpired(el.clock)
+			el.runTimersSafely()
 		}
 		more = el.readPending() || more
-		if el.stopping.Load() && el.stopDone() {
+		if el.stopping.Load() && el.stopDoneSafely() {
 			return
 		}
 	}
+}
+
+func (el *eventloop) serveConnSafely(c *conn, ev *poller.Event) {
+	defer el.recoverPanic(c)
+	el.serveConn(c, ev)
+}
+
+func (el *eventloop) runTimersSafely() {
+	defer el.recoverPanic(nil)
+	el.timers.RunExpired(el.clock)
+}
+
+func (el *eventloop) stopDoneSafely() bool {
+	defer el.recoverPanic(nil)
+	return el.stopDone()
 }
 
 func (el *eventloop) waitTimeout(busy bool) time.Duration {
@@ -192,6 +208,10 @@ func (el *eventloop) acceptLoop(ln *socket.Listener) {
 			el.acceptFailed(ln.Fd, err)
 			return
 		}
+		if !el.eng.admit() {
+			socket.Close(fd) // accepted and closed at once, so the backlog does not fill
+			continue
+		}
 		if err := el.eng.configureConn(fd, ln); err != nil {
 			el.eng.logger.Warnf("reactor: configure accepted conn: %v", err)
 		}
@@ -200,7 +220,7 @@ func (el *eventloop) acceptLoop(ln *socket.Listener) {
 		if !el.eng.opts.ReusePort {
 			target = el.eng.lb.next(socket.HashSourceIP(&el.io.from))
 		}
-		el.eng.lb.opened(target)
+		el.eng.lb.opened(target) // counted as the pick is made, so bursts spread evenly
 		if target == el {
 			el.openConn(fd, remote, nil, nil)
 			continue
@@ -208,7 +228,7 @@ func (el *eventloop) acceptLoop(ln *socket.Listener) {
 		t := getTask(taskOpen)
 		t.fd, t.remote = fd, remote
 		if err := target.enqueue(t); err != nil {
-			el.eng.lb.closed(target)
+			el.eng.connClosed(target)
 			socket.Close(fd)
 		}
 	}
@@ -235,7 +255,7 @@ func (el *eventloop) acceptFailed(lnfd int, err error) {
 
 func (el *eventloop) openTask(t *task) {
 	if el.stopSeen || el.exited.Load() {
-		el.eng.lb.closed(el)
+		el.eng.connClosed(el)
 		socket.Close(t.fd)
 		if t.result != nil {
 			t.result <- RegisteredResult{Err: errors.ErrEngineShutdown}
@@ -281,7 +301,7 @@ func (el *eventloop) track(c *conn) {
 func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan RegisteredResult) {
 	c := el.newConn(fd, remote, ctxv)
 	if err := el.poller.Add(fd, el.connInterest()); err != nil {
-		el.eng.lb.closed(el)
+		el.eng.connClosed(el)
 		socket.Close(fd)
 		if result != nil {
 			result <- RegisteredResult{Err: err}
@@ -295,6 +315,18 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 	el.activate(c, result)
 }
 
+// onOpen runs OnOpen, recovering a panic as recoverPanic does.
+func (el *eventloop) onOpen(c *conn) (out []byte, action Action, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			el.eng.logger.Errorf("reactor: event loop %d: panic in OnOpen: %v\n%s", el.idx, r, debug.Stack())
+			err = fmt.Errorf("%w: %v", errors.ErrCallbackPanic, r)
+		}
+	}()
+	out, action = el.handler.OnOpen(c)
+	return out, action, nil
+}
+
 // activate counts an open connection, runs OnOpen and reports the conn to whoever
 // dialled or enrolled it.
 func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
@@ -302,7 +334,14 @@ func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 	if el.eng.opts.IdleTimeout > 0 {
 		el.startIdleTimer(c)
 	}
-	out, action := el.handler.OnOpen(c)
+	out, action, err := el.onOpen(c)
+	if err != nil {
+		el.closeNow(c, err)
+		if result != nil {
+			result <- RegisteredResult{Err: err}
+		}
+		return
+	}
 	if len(out) > 0 && c.state == connOpen {
 		if c.kind == streamConn {
 			c.outbound.Write(&el.slab, out)

@@ -142,6 +142,11 @@ type Options struct {
 	// on one loop; past it they fail with ErrAsyncQueueFull. 0 means 64 MiB;
 	// negative means no limit (gnet's behaviour). reactor only.
 	AsyncWriteLimit int
+
+	// MaxConnections, when positive, bounds the engine's open connections: further
+	// ones are accepted and closed at once (so the listen backlog does not fill),
+	// counted, and logged at most once a second. Server only; reactor only.
+	MaxConnections int
 }
 
 // Option sets one field of Options.
@@ -244,6 +249,10 @@ func WithMaxInboundBuffered(n int) Option { return func(opts *Options) { opts.Ma
 // WithAsyncWriteLimit bounds the bytes queued by AsyncWrite per loop (reactor only;
 // see Options.AsyncWriteLimit).
 func WithAsyncWriteLimit(n int) Option { return func(opts *Options) { opts.AsyncWriteLimit = n } }
+
+// WithMaxConnections bounds the engine's open connections (reactor only; see
+// Options.MaxConnections).
+func WithMaxConnections(n int) Option { return func(opts *Options) { opts.MaxConnections = n } }
 
 // WithDialTimeout bounds Client.Dial (reactor only; see Options.DialTimeout).
 func WithDialTimeout(d time.Duration) Option { return func(opts *Options) { opts.DialTimeout = d } }

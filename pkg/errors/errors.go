@@ -53,4 +53,10 @@ var (
 	// ErrAsyncQueueFull occurs when AsyncWrite would queue more than the loop's
 	// AsyncWriteLimit; the write is not queued.
 	ErrAsyncQueueFull = errors.New("reactor: async write queue is full")
+	// ErrCallbackPanic is wrapped by the error OnClose receives for a connection whose
+	// callback panicked; the panic value and stack are logged.
+	ErrCallbackPanic = errors.New("reactor: panic in a callback")
+	// ErrTooManyConnections is logged (rate-limited) when connections beyond
+	// WithMaxConnections are accepted and closed at once.
+	ErrTooManyConnections = errors.New("reactor: too many connections")
 )

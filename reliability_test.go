@@ -1,0 +1,107 @@
+package reactor_test
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+
+	gnet "github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/pkg/logging"
+	rerrors "github.com/reactorgo/reactor/pkg/errors"
+)
+
+// countingLogger records how many lines were logged at Error and Warn level.
+type countingLogger struct{ errors, warns atomic.Int32 }
+
+func (l *countingLogger) Debugf(string, ...any) {}
+func (l *countingLogger) Infof(string, ...any)  {}
+func (l *countingLogger) Warnf(string, ...any)  { l.warns.Add(1) }
+func (l *countingLogger) Errorf(string, ...any) { l.errors.Add(1) }
+func (l *countingLogger) Fatalf(string, ...any) {}
+
+var _ logging.Logger = (*countingLogger)(nil)
+
+// TestPanicInCallbackClosesOnlyThatConn: a panic in OnTraffic (or OnOpen, or an
+// AsyncWrite callback) closes that connection with ErrCallbackPanic and is logged;
+// the loop and the other connections keep working.
+func TestPanicInCallbackClosesOnlyThatConn(t *testing.T) {
+	t.Parallel()
+	logger := &countingLogger{}
+	h := &hooks{
+		open: func(c gnet.Conn) ([]byte, gnet.Action) {
+			if c.RemoteAddr().(*net.TCPAddr).IP.Equal(net.IPv4(127, 0, 0, 3)) {
+				panic("OnOpen goes wrong")
+			}
+			return nil, gnet.None
+		},
+		traffic: func(c gnet.Conn) gnet.Action {
+			buf, _ := c.Peek(-1)
+			switch string(buf) {
+			case "panic":
+				panic("the handler goes wrong")
+			case "async":
+				c.Discard(-1)
+				c.AsyncWrite([]byte("x"), func(gnet.Conn, error) error { panic("the callback goes wrong") })
+				return gnet.None
+			}
+			return echoTraffic(c)
+		},
+	}
+	closed := closeRecorder(h)
+	s := startTCP(t, h, gnet.WithLogger(logger))
+	healthy := s.dial(t)
+	for _, trigger := range []string{"panic", "async"} {
+		victim := s.dial(t)
+		write(t, victim, trigger)
+		if err := recv(t, closed, waitTimeout, "OnClose of the panicking conn"); !errors.Is(err, rerrors.ErrCallbackPanic) {
+			t.Fatalf("%s: OnClose error %v, want ErrCallbackPanic", trigger, err)
+		}
+		io.Copy(io.Discard, victim) // the client sees the close (EOF or reset)
+		if err := echoRoundTrips(healthy, [][]byte{[]byte("still served after " + trigger)}); err != nil {
+			t.Fatalf("healthy conn after a %s: %v", trigger, err)
+		}
+	}
+	victim := dialWith(t, &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 3)}, Timeout: ioTimeout}, "tcp", s.addr)
+	if n, err := victim.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("a conn whose OnOpen panicked read %d bytes", n)
+	}
+	if err := echoRoundTrips(healthy, [][]byte{[]byte("and after OnOpen")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := logger.errors.Load(); n < 3 {
+		t.Fatalf("%d panics logged at Error level, want 3", n)
+	}
+}
+
+// TestMaxConnections: past the limit, connections are accepted and closed at once,
+// and a place frees up when a connection closes.
+func TestMaxConnections(t *testing.T) {
+	t.Parallel()
+	logger := &countingLogger{}
+	s := startTCP(t, &hooks{traffic: echoTraffic}, gnet.WithMaxConnections(3), gnet.WithNumEventLoop(2), gnet.WithLogger(logger))
+	var kept []net.Conn
+	for range 3 {
+		c := s.dial(t)
+		if err := echoRoundTrips(c, [][]byte{[]byte("in")}); err != nil {
+			t.Fatalf("conn within the limit: %v", err)
+		}
+		kept = append(kept, c)
+	}
+	for range 5 {
+		extra := s.dial(t)
+		extra.Write([]byte("x"))
+		if n, err := extra.Read(make([]byte, 1)); err == nil {
+			t.Fatalf("a conn past the limit was served (%d bytes)", n)
+		}
+	}
+	if logger.warns.Load() == 0 {
+		t.Fatal("refused connections were not logged")
+	}
+	kept[0].Close()
+	waitFor(t, waitTimeout, "the closed conn to free its place", func() bool { return s.eng.CountConnections() == 2 })
+	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("room again")}); err != nil {
+		t.Fatalf("conn after one closed: %v", err)
+	}
+}
