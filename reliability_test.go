@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	gnet "github.com/reactorgo/reactor"
-	"github.com/reactorgo/reactor/pkg/logging"
 	rerrors "github.com/reactorgo/reactor/pkg/errors"
+	"github.com/reactorgo/reactor/pkg/logging"
 )
 
 // countingLogger records how many lines were logged at Error and Warn level.
