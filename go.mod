@@ -3,6 +3,9 @@ module github.com/reactorgo/reactor
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/gobwas/ws v1.5.0
 	github.com/panjf2000/ants/v2 v2.12.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/goleak v1.3.0 // indirect
