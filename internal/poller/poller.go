@@ -24,11 +24,16 @@
 //     so that the owner's read discovers the condition through the read's result.
 //   - Close releases the poller. Descriptors still registered are not closed.
 //
+// One Wait may report the same descriptor more than once: kqueue keeps a separate
+// filter for reading and for writing and returns one event per filter. The owner must
+// therefore tolerate an event for a descriptor it closed earlier in the same batch
+// (it finds no connection) or whose number it has since reused (a spurious readiness,
+// which ends in EAGAIN). epoll reports at most one event per descriptor per Wait, but
+// the owner must not rely on that.
+//
 // Errors returned by a backend are *os.SyscallError values, wrapped once here; the
 // layers above add context but never wrap again.
 package poller
-
-import "time"
 
 // Interest is the set of readiness conditions a descriptor is registered for.
 type Interest uint8
@@ -42,16 +47,3 @@ const (
 	// EdgeTriggered reports a condition once per change instead of while it holds.
 	EdgeTriggered
 )
-
-// timeoutMillis converts a Wait timeout for backends that count milliseconds, rounding
-// up so that a timer due in 300µs does not turn into a busy poll.
-func timeoutMillis(d time.Duration) int {
-	if d < 0 {
-		return -1
-	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if ms > 1<<30 {
-		return 1 << 30
-	}
-	return int(ms)
-}

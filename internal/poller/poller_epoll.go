@@ -175,3 +175,16 @@ func (ev *Event) Readable() bool {
 func (ev *Event) Writable() bool {
 	return ev.raw.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0
 }
+
+// timeoutMillis converts a Wait timeout for backends that count milliseconds, rounding
+// up so that a timer due in 300µs does not turn into a busy poll.
+func timeoutMillis(d time.Duration) int {
+	if d < 0 {
+		return -1
+	}
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > 1<<30 {
+		return 1 << 30
+	}
+	return int(ms)
+}

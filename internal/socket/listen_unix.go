@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package socket
 
@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,19 +23,15 @@ func ListenTCP(network, address string, cfg ListenConfig) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	fd, err := sysSocket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP, true)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
 	if family == unix.AF_INET6 {
 		// tcp6 means IPv6 only; "tcp" on a wildcard address takes both families, as net does.
-		v6only := 0
-		if network == "tcp6" {
-			v6only = 1
-		}
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
+		if err := setV6Only(fd, network == "tcp6"); err != nil {
 			unix.Close(fd)
-			return nil, os.NewSyscallError("setsockopt", err)
+			return nil, err
 		}
 	}
 	ln, err := listenFd(fd, network, sa, cfg)
@@ -52,7 +47,7 @@ func ListenUnix(path string, cfg ListenConfig) (*Listener, error) {
 	if err := removeStaleSocket(path); err != nil {
 		return nil, err
 	}
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := sysSocket(unix.AF_UNIX, unix.SOCK_STREAM, 0, true)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
@@ -72,7 +67,7 @@ func removeStaleSocket(path string) error {
 	if err != nil || fi.Mode()&os.ModeSocket == 0 {
 		return nil // absent, or not a socket: bind reports what is wrong
 	}
-	probe, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	probe, err := sysSocket(unix.AF_UNIX, unix.SOCK_STREAM, 0, false)
 	if err != nil {
 		return os.NewSyscallError("socket", err)
 	}
@@ -167,7 +162,7 @@ func ipSockaddr(network string, ip net.IP, port int, zone string) (int, unix.Soc
 		return 0, nil, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
 	case only6 && ip4 != nil && !wildcard:
 		return 0, nil, &net.AddrError{Err: "non-IPv6 address", Addr: ip.String()}
-	case only4 || (!only6 && ip4 != nil && !wildcard) || (!only6 && wildcard && !ipv6Available()):
+	case only4 || (!only6 && ip4 != nil && !wildcard) || (!only6 && wildcard && !dualStack()):
 		sa := &unix.SockaddrInet4{Port: port}
 		if ip4 != nil {
 			copy(sa.Addr[:], ip4)
@@ -186,16 +181,30 @@ func ipSockaddr(network string, ip net.IP, port int, zone string) (int, unix.Soc
 	return unix.AF_INET6, sa, nil
 }
 
-// ipv6Available reports whether this host can open IPv6 sockets; a wildcard "tcp"
-// listener falls back to IPv4 where it cannot.
-var ipv6Available = sync.OnceValue(func() bool {
-	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+// dualStack reports whether this host can open IPv6 sockets that take IPv4 as well
+// (IPV6_V6ONLY off). A wildcard "tcp" or "udp" listener falls back to IPv4 where it
+// cannot: without IPv6, and on OpenBSD, where ip6(4) says IPV6_V6ONLY is always on.
+var dualStack = sync.OnceValue(func() bool {
+	fd, err := sysSocket(unix.AF_INET6, unix.SOCK_STREAM, 0, false)
 	if err != nil {
 		return false
 	}
-	unix.Close(fd)
-	return true
+	defer unix.Close(fd)
+	return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0) == nil
 })
+
+// setV6Only makes an IPv6 socket IPv6-only, or dual-stack where the system allows it;
+// where it does not, the socket stays IPv6-only (ipSockaddr has already chosen IPv4
+// for the wildcard address, the one case in which the difference shows).
+func setV6Only(fd int, only bool) error {
+	if !only && !dualStack() {
+		return nil
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(only)); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
+}
 
 // SockaddrToAddr converts a kernel address to the net.Addr package net would report.
 func SockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
@@ -217,25 +226,4 @@ func SockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
 		return &net.UnixAddr{Net: "unix"}
 	}
 	return nil
-}
-
-func maxListenerBacklog() int {
-	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
-	if err != nil {
-		return syscall.SOMAXCONN
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n <= 0 {
-		return syscall.SOMAXCONN
-	}
-	if n > 1<<16-1 {
-		n = 1<<16 - 1 // the kernel truncates the backlog to 16 bits
-	}
-	return n
 }

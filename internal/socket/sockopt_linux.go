@@ -1,80 +1,48 @@
-//go:build linux
-
 package socket
 
 import (
+	"net"
 	"os"
-	"time"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
-
-func setInt(fd, level, opt, v int) error {
-	if err := unix.SetsockoptInt(fd, level, opt, v); err != nil {
-		return os.NewSyscallError("setsockopt", err)
-	}
-	return nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// SetNoDelay turns Nagle's algorithm off (true) or on (false).
-func SetNoDelay(fd int, noDelay bool) error {
-	return setInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, boolInt(noDelay))
-}
-
-// SetRecvBuffer sets SO_RCVBUF.
-func SetRecvBuffer(fd, size int) error { return setInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, size) }
-
-// SetSendBuffer sets SO_SNDBUF.
-func SetSendBuffer(fd, size int) error { return setInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, size) }
-
-// SetLinger sets SO_LINGER; secs < 0 restores the default background close.
-func SetLinger(fd, secs int) error {
-	l := unix.Linger{}
-	if secs >= 0 {
-		l.Onoff, l.Linger = 1, int32(secs)
-	}
-	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &l); err != nil {
-		return os.NewSyscallError("setsockopt", err)
-	}
-	return nil
-}
-
-// SetKeepAlive enables or disables TCP keep-alive; when enabling, idle and interval
-// are rounded up to whole seconds (the kernel's unit) and count must be positive.
-func SetKeepAlive(fd int, enabled bool, idle, interval time.Duration, count int) error {
-	if !enabled {
-		return setInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 0)
-	}
-	if err := setInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1); err != nil {
-		return err
-	}
-	if err := setInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, seconds(idle)); err != nil {
-		return err
-	}
-	if err := setInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, seconds(interval)); err != nil {
-		return err
-	}
-	return setInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, count)
-}
-
-func seconds(d time.Duration) int {
-	s := int((d + time.Second - 1) / time.Second)
-	if s < 1 {
-		s = 1
-	}
-	return s
-}
 
 func bindToDevice(fd int, iface string) error {
 	if err := unix.BindToDevice(fd, iface); err != nil {
 		return os.NewSyscallError("setsockopt", err)
 	}
 	return nil
+}
+
+// joinIPv4Group joins group on the interface with index ifindex (0: the kernel
+// chooses); Linux's ip_mreqn names the interface by index.
+func joinIPv4Group(fd int, group net.IP, ifindex int) error {
+	mreq := &unix.IPMreqn{Ifindex: int32(ifindex)}
+	copy(mreq.Multiaddr[:], group.To4())
+	if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
+}
+
+func maxListenerBacklog() int {
+	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+	if err != nil {
+		return syscall.SOMAXCONN
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n <= 0 {
+		return syscall.SOMAXCONN
+	}
+	if n > 1<<16-1 {
+		n = 1<<16 - 1 // the kernel truncates the backlog to 16 bits
+	}
+	return n
 }

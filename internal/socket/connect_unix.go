@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package socket
 
@@ -38,7 +38,7 @@ func Connect(network string, addr net.Addr) (fd int, done bool, err error) {
 	if sa, ok := sa.(*unix.SockaddrInet4); ok && isZero(sa.Addr[:]) {
 		sa.Addr = [4]byte{127, 0, 0, 1}
 	}
-	fd, err = unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err = sysSocket(family, typ, 0, true)
 	if err != nil {
 		return -1, false, os.NewSyscallError("socket", err)
 	}

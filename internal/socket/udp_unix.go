@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package socket
 
@@ -30,7 +30,7 @@ func ListenUDP(network, address string, cfg UDPConfig) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	fd, err := sysSocket(family, unix.SOCK_DGRAM, unix.IPPROTO_UDP, true)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
@@ -39,8 +39,9 @@ func ListenUDP(network, address string, cfg UDPConfig) (*Listener, error) {
 		return nil, os.NewSyscallError(op, err)
 	}
 	if family == unix.AF_INET6 {
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(network == "udp6")); err != nil {
-			return fail("setsockopt", err)
+		if err := setV6Only(fd, network == "udp6"); err != nil {
+			unix.Close(fd)
+			return nil, err
 		}
 	}
 	if udpAddr.IP.IsMulticast() {
@@ -66,12 +67,7 @@ func ListenUDP(network, address string, cfg UDPConfig) (*Listener, error) {
 
 func joinGroup(fd, family int, group net.IP, ifindex int) error {
 	if family == unix.AF_INET {
-		mreq := &unix.IPMreqn{Ifindex: int32(ifindex)}
-		copy(mreq.Multiaddr[:], group.To4())
-		if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq); err != nil {
-			return os.NewSyscallError("setsockopt", err)
-		}
-		return nil
+		return joinIPv4Group(fd, group, ifindex)
 	}
 	mreq := &unix.IPv6Mreq{Interface: uint32(ifindex)}
 	copy(mreq.Multiaddr[:], group.To16())
@@ -88,69 +84,18 @@ func toUDPAddr(a net.Addr) net.Addr {
 	return a
 }
 
-// Mmsghdr is the kernel's struct mmsghdr; Go pads it exactly as C does.
+// Mmsghdr is the struct mmsghdr of Linux and NetBSD; Go pads it exactly as C does.
+// Elsewhere Recvmmsg and Sendmmsg loop over single messages (mmsg_loop.go,
+// mmsg_libc.go), pass only Hdr to the kernel and fill Len themselves.
 type Mmsghdr struct {
 	Hdr unix.Msghdr
 	Len uint32
 }
 
-// Recvmmsg receives up to len(msgs) datagrams without blocking.
-func Recvmmsg(fd int, msgs []Mmsghdr) (int, error) {
-	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])),
-			uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
-			return int(r), nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, unix.EAGAIN
-		}
-		return 0, os.NewSyscallError("recvmmsg", e)
-	}
-}
-
-// Sendmmsg sends the datagrams described by msgs, returning how many went out.
-func Sendmmsg(fd int, msgs []Mmsghdr) (int, error) {
-	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])),
-			uintptr(len(msgs)), unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
-			return int(r), nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, unix.EAGAIN
-		}
-		return 0, os.NewSyscallError("sendmmsg", e)
-	}
-}
-
-// SendTo sends one datagram to the raw address to (of length tolen).
-func SendTo(fd int, p []byte, to *unix.RawSockaddrAny, tolen uint32) (int, error) {
-	var base unsafe.Pointer
-	if len(p) > 0 {
-		base = unsafe.Pointer(&p[0])
-	}
-	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(base), uintptr(len(p)),
-			unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(to)), uintptr(tolen))
-		switch e {
-		case 0:
-			return int(r), nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0, unix.EAGAIN
-		}
-		return 0, os.NewSyscallError("sendto", e)
-	}
-}
-
 // RawFromAddr converts a UDP or TCP address into a raw socket address for SendTo,
-// choosing the family of the socket it will be sent on.
+// choosing the family of the socket it will be sent on. The BSD sa_len byte is left
+// zero: the BSD kernels set it from the length argument when they copy the address
+// in, and macOS and OpenBSD rebuild the address from its family (mmsg_libc.go).
 func RawFromAddr(a net.Addr, family int, to *unix.RawSockaddrAny) (uint32, error) {
 	var (
 		ip   net.IP
@@ -203,8 +148,6 @@ func Family(fd int) int {
 	}
 	return unix.AF_UNIX
 }
-
-func htons(v uint16) uint16 { return ntohs(v) }
 
 // UDPAddrFromRaw is AddrFromRaw for a datagram's sender.
 func UDPAddrFromRaw(rsa *unix.RawSockaddrAny) net.Addr { return toUDPAddr(AddrFromRaw(rsa)) }

@@ -1,0 +1,103 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package socket
+
+import (
+	"net"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// AddrFromRaw converts an address filled in by Accept. Unix-domain peers are usually
+// unnamed; they get a UnixAddr with an empty name, as in package net.
+func AddrFromRaw(rsa *unix.RawSockaddrAny) net.Addr {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return &net.TCPAddr{IP: net.IPv4(p.Addr[0], p.Addr[1], p.Addr[2], p.Addr[3]), Port: int(ntohs(p.Port))}
+	case unix.AF_INET6:
+		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		a := &net.TCPAddr{IP: append(net.IP(nil), p.Addr[:]...), Port: int(ntohs(p.Port))}
+		if p.Scope_id != 0 {
+			if ifi, err := net.InterfaceByIndex(int(p.Scope_id)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	case unix.AF_UNIX:
+		p := (*unix.RawSockaddrUnix)(unsafe.Pointer(rsa))
+		n := 0
+		for n < len(p.Path) && p.Path[n] != 0 {
+			n++
+		}
+		name := make([]byte, n)
+		for i := range name {
+			name[i] = byte(p.Path[i])
+		}
+		return &net.UnixAddr{Name: string(name), Net: "unix"}
+	}
+	return nil
+}
+
+// HashSourceIP hashes the peer's IP address (not its port, which changes with every
+// connection) with FNV-1a, so that one client keeps landing on one loop. It does not
+// allocate. Unix-domain peers all hash alike.
+func HashSourceIP(rsa *unix.RawSockaddrAny) uint32 {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return HashBytes(p.Addr[:])
+	case unix.AF_INET6:
+		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		if isV4Mapped(p.Addr[:]) {
+			return HashBytes(p.Addr[12:])
+		}
+		return HashBytes(p.Addr[:])
+	}
+	return 0
+}
+
+// HashAddr is HashSourceIP for a net.Addr, used when a caller registers a conn.
+func HashAddr(a net.Addr) uint32 {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return hashIP(a.IP)
+	case *net.UDPAddr:
+		return hashIP(a.IP)
+	}
+	return 0
+}
+
+func hashIP(ip net.IP) uint32 {
+	if ip4 := ip.To4(); ip4 != nil {
+		return HashBytes(ip4)
+	}
+	return HashBytes(ip)
+}
+
+func isV4Mapped(a []byte) bool {
+	for _, b := range a[:10] {
+		if b != 0 {
+			return false
+		}
+	}
+	return a[10] == 0xff && a[11] == 0xff
+}
+
+// HashBytes is 32-bit FNV-1a.
+func HashBytes(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+func ntohs(v uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&v))
+	return uint16(b[0])<<8 | uint16(b[1])
+}
+
+func htons(v uint16) uint16 { return ntohs(v) }
