@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -84,8 +85,17 @@ func (cli *Client) DialContext(network, address string, ctx any) (Conn, error) {
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Addr: stringAddr{network, address}, Err: err}
 	}
+	var tlsCfg *tls.Config
+	if cfg := cli.eng.opts.TLSConfig; cfg != nil && !strings.HasPrefix(network, "udp") {
+		tlsCfg = cfg
+		if cfg.ServerName == "" { // verify (and send SNI for) the host that was dialled
+			host, _, _ := net.SplitHostPort(address)
+			tlsCfg = cfg.Clone()
+			tlsCfg.ServerName = host
+		}
+	}
 	el := cli.eng.lb.next(0)
-	result, err := el.dial(network, addr, ctx, cli.eng.opts.DialTimeout)
+	result, err := el.dial(network, addr, ctx, cli.eng.opts.DialTimeout, tlsCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +152,7 @@ type dialing struct {
 	network string
 	result  chan RegisteredResult
 	stop    func() bool // unregisters the context watch
+	tls     *tls.Config // a client TLS handshake follows the connect
 }
 
 // dialDeadline is the earlier of the timeout and ctx's deadline, or zero for none.

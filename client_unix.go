@@ -1,9 +1,10 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package reactor
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"os"
 	"strings"
@@ -16,15 +17,16 @@ import (
 
 // dial starts a non-blocking connect to addr and hands the socket to el; the
 // returned channel delivers the conn once OnOpen has run, or the connect error.
-func (el *eventloop) dial(network string, addr net.Addr, value any, timeout time.Duration) (<-chan RegisteredResult, error) {
+func (el *eventloop) dial(network string, addr net.Addr, value any, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {
 	ctx := context.Background()
 	if value != nil {
 		ctx = NewContext(ctx, value)
 	}
-	return el.dialContext(ctx, network, addr, timeout)
+	return el.dialContext(ctx, network, addr, timeout, tlsCfg)
 }
 
-func (el *eventloop) dialContext(ctx context.Context, network string, addr net.Addr, timeout time.Duration) (<-chan RegisteredResult, error) {
+// dialContext connects; with tlsCfg a client TLS handshake follows before OnOpen.
+func (el *eventloop) dialContext(ctx context.Context, network string, addr net.Addr, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {
 	if el.exited.Load() || el.stopping.Load() {
 		return nil, errors.ErrEngineShutdown
 	}
@@ -41,8 +43,9 @@ func (el *eventloop) dialContext(ctx context.Context, network string, addr net.A
 	result := make(chan RegisteredResult, 1)
 	t := getTask(taskOpen)
 	t.fd, t.remote, t.ctx, t.result = fd, addr, ctx, result
+	t.tls, t.tlsClient = tlsCfg, true
 	if !done {
-		t.dial = &dialing{network: network, result: result}
+		t.dial = &dialing{network: network, result: result, tls: tlsCfg}
 		if dl := dialDeadline(ctx, timeout); !dl.IsZero() {
 			t.delay = max(time.Until(dl), 1) // already past: fail on the loop's first look
 		}
@@ -112,6 +115,10 @@ func (el *eventloop) finishDial(c *conn) {
 	el.timers.Cancel(c.x.timer)
 	c.state = connOpen
 	c.interest = uint8(el.connInterest())
+	if d.tls != nil {
+		el.startTLS(c, d.tls, true, d.result)
+		return
+	}
 	el.activate(c, d.result)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/reactorgo/reactor/internal/buffer"
 	"github.com/reactorgo/reactor/internal/timer"
+	"github.com/reactorgo/reactor/internal/tlsconn"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
@@ -124,10 +125,11 @@ type Conn interface {
 type connState uint8
 
 const (
-	connOpen       connState = iota
-	connDraining             // closing: delivering queued outbound bytes, reading stopped
-	connClosed               // OnClose has run, or OnOpen never will
-	connConnecting           // a dial in progress: no OnOpen yet
+	connOpen        connState = iota
+	connDraining              // closing: delivering queued outbound bytes, reading stopped
+	connClosed                // OnClose has run, or OnOpen never will
+	connConnecting            // a dial in progress: no OnOpen yet
+	connHandshaking           // a TLS handshake in progress: no OnOpen yet
 )
 
 type connKind uint8
@@ -182,7 +184,22 @@ type connExtra struct {
 	dial     *dialing        // set while connecting
 	timer    *timer.Timer    // drain timeout, or dial timeout while connecting
 	deadline *timer.Timer
-	packets  *packetSource // the UDP listener a packetConn belongs to
+	packets  *packetSource    // the UDP listener a packetConn belongs to
+	tls      *tlsconn.Session // set for TLS connections
+}
+
+// isTLS reports whether c's bytes are encrypted. Loop only.
+func (c *conn) isTLS() bool { return c.x != nil && c.x.tls != nil }
+
+// queue adds plaintext to the outbound queue, encrypting it on a TLS connection:
+// the queue, and so the water marks and the write deadline, are about the bytes
+// that go on the wire. Loop only.
+func (c *conn) queue(p []byte) error {
+	if c.isTLS() {
+		return c.x.tls.Encrypt(p)
+	}
+	c.outbound.Write(&c.loop.slab, p)
+	return nil
 }
 
 // extra returns c.x, allocating it. Loop only.
@@ -276,7 +293,9 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.writeExpired() {
 		return 0, c.opError("write", os.ErrDeadlineExceeded)
 	}
-	c.outbound.Write(&c.loop.slab, p)
+	if err := c.queue(p); err != nil {
+		return 0, c.opError("write", err)
+	}
 	c.loop.markDirty(c)
 	return len(p), nil
 }
@@ -293,7 +312,10 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 	}
 	n := 0
 	for _, b := range bs {
-		c.outbound.Write(&c.loop.slab, b)
+		if err := c.queue(b); err != nil {
+			c.loop.markDirty(c)
+			return n, c.opError("writev", err)
+		}
 		n += len(b)
 	}
 	c.loop.markDirty(c)
@@ -306,6 +328,11 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	if c.state != connOpen {
 		return 0, c.opError("readfrom", errors.ErrConnClosed)
+	}
+	if c.isTLS() {
+		n, err := io.Copy(writerFunc(c.queue), r)
+		c.loop.markDirty(c)
+		return n, err
 	}
 	n, err := c.outbound.ReadFrom(&c.loop.slab, r)
 	c.loop.markDirty(c)
@@ -418,6 +445,16 @@ func (c *conn) setDeadline(op string, t time.Time, read, write bool) error {
 func (c *conn) writeExpired() bool {
 	w := c.writeDeadline.Load()
 	return w != 0 && time.Now().UnixNano() >= w
+}
+
+// writerFunc adapts a queueing function to io.Writer, for io.Copy.
+type writerFunc func([]byte) error
+
+func (f writerFunc) Write(p []byte) (int, error) {
+	if err := f(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // opError gives an error its context once, at the public API, as package net does.

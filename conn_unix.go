@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package reactor
 
@@ -111,7 +111,7 @@ func (el *eventloop) serveConn(c *conn, ev *poller.Event) {
 			return
 		}
 	}
-	if c.state != connOpen || c.readPaused || !ev.Readable() {
+	if (c.state != connOpen && c.state != connHandshaking) || c.readPaused || !ev.Readable() {
 		return
 	}
 	el.read(c)
@@ -136,13 +136,17 @@ func (el *eventloop) read(c *conn) {
 			return
 		}
 		c.lastActive = el.clock
-		if len(c.inbound) > 0 {
+		switch {
+		case c.isTLS():
+			el.tlsInput(c, el.buf[:n])
+		case len(c.inbound) > 0:
 			c.appendInbound(&el.slab, el.buf[:n])
-		} else {
+			el.traffic(c)
+		default:
 			c.view = el.buf[:n]
+			el.traffic(c)
 		}
-		el.traffic(c)
-		if budget == 0 || n < len(el.buf) || c.state != connOpen || c.readPaused {
+		if budget == 0 || n < len(el.buf) || (c.state != connOpen && c.state != connHandshaking) || c.readPaused {
 			return // level-triggered, drained, closing or paused
 		}
 		if budget -= n; budget <= 0 {
@@ -246,7 +250,7 @@ func (el *eventloop) updateInterest(c *conn) error {
 		return nil
 	}
 	var want poller.Interest
-	if c.state == connOpen && !c.readPaused {
+	if (c.state == connOpen || c.state == connHandshaking) && !c.readPaused {
 		want |= poller.Readable
 	}
 	if c.writeArmed {
@@ -310,8 +314,15 @@ func (el *eventloop) checkWaterMarks(c *conn) {
 // closeConn closes c cleanly: queued output is delivered first (bounded by the drain
 // timeout), then the socket is closed and OnClose runs with err.
 func (el *eventloop) closeConn(c *conn, err error) {
+	if c.state == connHandshaking {
+		el.finishClose(c, err) // never opened: nothing to deliver, nobody to tell
+		return
+	}
 	if c.state != connOpen {
 		return
+	}
+	if err == nil && c.isTLS() {
+		c.x.tls.CloseNotify() // the peer learns the stream ended here, not truncated
 	}
 	if err != nil || c.outbound.Len() == 0 || el.eng.opts.DrainTimeout < 0 {
 		el.finishClose(c, err)
@@ -339,6 +350,7 @@ func (el *eventloop) finishClose(c *conn, err error) {
 	if c.state == connClosed || c.state == connConnecting {
 		return
 	}
+	opened := c.state != connHandshaking
 	c.state = connClosed
 	c.closed.Store(true)
 	el.timers.Cancel(c.idle)
@@ -356,13 +368,20 @@ func (el *eventloop) finishClose(c *conn, err error) {
 		err = cerr
 	}
 	el.conns[c.fd] = nil
-	el.connCount.Add(-1)
 	el.eng.connClosed(el)
 	c.outbound.Reset(&el.slab)
 	if c.inbound != nil {
 		el.slab.Put(c.inbound)
 	}
 	c.inbound, c.view = nil, nil
+	if c.isTLS() {
+		c.x.tls.Close() // releases a handshake still waiting for input
+	}
+	if !opened {
+		el.handshakeFailed(c, err)
+		return // OnOpen never ran, so OnClose does not either
+	}
+	el.connCount.Add(-1)
 	action := el.handler.OnClose(c, err)
 	for _, cb := range onClosed {
 		el.callback(cb, c, nil)

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -175,6 +176,7 @@ type engine struct {
 	conns        atomic.Int64 // open connections, including accepted ones not yet registered
 	rejected     atomic.Int64 // refused by WithMaxConnections since the last log line
 	rejectLogged atomic.Int64 // UnixNano of that line
+	tlsFailures  atomic.Int64 // failed TLS handshakes
 
 	lnMu          sync.Mutex
 	listeners     []*socket.Listener // every open listener, for cleanup
@@ -191,6 +193,7 @@ type engine struct {
 type boundAddr struct {
 	network, address string
 	ln               *socket.Listener
+	tls              *tls.Config // nil: plain text
 }
 
 func (b *boundAddr) dup() (int, error) {

@@ -1,9 +1,10 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package reactor
 
 import (
 	"context"
+	stderrors "errors"
 	"net"
 	"syscall"
 
@@ -29,7 +30,13 @@ func (eng *engine) open() error {
 		if err != nil {
 			return err
 		}
-		b := &boundAddr{network: network, address: address}
+		b := &boundAddr{network: network, address: address, tls: eng.opts.TLSConfig}
+		if cfg, ok := eng.opts.TLSListenerConfigs[pa]; ok {
+			b.tls = cfg
+		}
+		if network[:3] == "udp" {
+			b.tls = nil // datagrams are not a stream: TLS does not apply (DTLS is another protocol)
+		}
 		for _, el := range eng.loops {
 			if b.ln != nil && (!eng.opts.ReusePort || network == "unix") {
 				break
@@ -48,7 +55,7 @@ func (eng *engine) open() error {
 			if err := el.poller.Add(ln.Fd, poller.Readable); err != nil {
 				return err
 			}
-			lln := &loopListener{Listener: ln}
+			lln := &loopListener{Listener: ln, tls: b.tls}
 			if ln.Network[:3] == "udp" {
 				lln.packets = newPacketSource(el, ln)
 			}
@@ -107,7 +114,11 @@ func (eng *engine) configureTCP(fd int) error {
 		}
 	}
 	if eng.opts.TCPKeepAlive > 0 {
-		return socket.SetKeepAlive(fd, true, eng.opts.TCPKeepAlive, eng.opts.TCPKeepInterval, eng.opts.TCPKeepCount)
+		err := socket.SetKeepAlive(fd, true, eng.opts.TCPKeepAlive, eng.opts.TCPKeepInterval, eng.opts.TCPKeepCount)
+		if stderrors.Is(err, errors.ErrUnsupportedOp) {
+			return nil // keep-alive is on; the system (OpenBSD) has no per-socket timing
+		}
+		return err
 	}
 	return nil
 }
@@ -154,7 +165,7 @@ func (el *eventloop) Register(ctx context.Context, addr net.Addr) (<-chan Regist
 	if addr == nil {
 		return nil, errors.ErrInvalidNetworkAddress
 	}
-	return el.dialContext(ctx, addr.Network(), addr, el.eng.opts.DialTimeout)
+	return el.dialContext(ctx, addr.Network(), addr, el.eng.opts.DialTimeout, nil)
 }
 
 // stringAddr is a net.Addr for an address that could not be resolved or bound.

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -51,23 +52,28 @@ const (
 	taskSchedule
 	taskOpen     // a descriptor handed over by the acceptor or by Enroll
 	taskDeadline // a deadline was moved earlier than the armed timer
+	taskTLSOut   // bytes a TLS handshake (on its own goroutine) sends
+	taskTLSDone  // a TLS handshake has finished
 )
 
 // task is work sent to a loop from another goroutine (or from the loop to itself).
 type task struct {
-	kind   taskKind
-	c      *conn
-	buf    []byte
-	bufs   [][]byte
-	cb     AsyncCallback
-	ctx    context.Context
-	run    Runnable
-	delay  time.Duration
-	size   int // bytes an AsyncWrite holds against the loop's limit
-	fd     int
-	remote net.Addr
-	result chan RegisteredResult
-	dial   *dialing // taskOpen of a connect still in progress
+	kind      taskKind
+	c         *conn
+	buf       []byte
+	bufs      [][]byte
+	cb        AsyncCallback
+	ctx       context.Context
+	run       Runnable
+	delay     time.Duration
+	size      int // bytes an AsyncWrite holds against the loop's limit
+	fd        int
+	remote    net.Addr
+	result    chan RegisteredResult
+	dial      *dialing    // taskOpen of a connect still in progress
+	tls       *tls.Config // taskOpen of a connection to serve over TLS
+	tlsClient bool        // ... as the client side
+	err       error
 }
 
 var taskPool = sync.Pool{New: func() any { return new(task) }}
@@ -98,6 +104,7 @@ type eventloop struct {
 	epoch   time.Time
 	dirty   []*conn // connections written to during the current callback
 	pending []*conn // edge-triggered connections with input left to read
+	tlsBuf  []byte  // plaintext scratch for TLS connections, made on first use
 	lns     []*loopListener
 
 	tasks       *queue.MPSC[*task]
@@ -212,10 +219,12 @@ func (el *eventloop) runTask(t *task) {
 			err = c.opError("write", os.ErrDeadlineExceeded)
 		} else {
 			if t.kind == taskWrite {
-				c.outbound.Write(&el.slab, t.buf)
+				err = c.queue(t.buf)
 			} else {
 				for _, b := range t.bufs {
-					c.outbound.Write(&el.slab, b)
+					if err = c.queue(b); err != nil {
+						break
+					}
 				}
 			}
 			el.markDirty(c)
@@ -247,6 +256,14 @@ func (el *eventloop) runTask(t *task) {
 		el.openTask(t)
 	case taskDeadline:
 		el.checkDeadlines(c)
+	case taskTLSOut:
+		if c.state != connClosed {
+			c.outbound.Write(&el.slab, t.buf)
+			el.markDirty(c)
+			el.flushDirty()
+		}
+	case taskTLSDone:
+		el.finishHandshake(c, t.err)
 	}
 }
 

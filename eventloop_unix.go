@@ -1,8 +1,9 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package reactor
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"runtime"
@@ -29,7 +30,13 @@ const (
 type loopListener struct {
 	*socket.Listener
 	packets *packetSource
+	tls     *tls.Config // serve accepted connections over TLS
 }
+
+// reusePortBalances: Linux spreads connections over listeners sharing a port with
+// SO_REUSEPORT. The BSDs and macOS give them all to one listener, so there the load
+// balancer still picks the loop.
+const reusePortBalances = runtime.GOOS == "linux"
 
 type ioScratch struct {
 	iov    [][]byte
@@ -81,7 +88,7 @@ func (el *eventloop) run() {
 				if ln := el.listener(fd); ln.packets != nil {
 					el.readPackets(ln.packets)
 				} else {
-					el.acceptLoop(ln.Listener)
+					el.acceptLoop(ln)
 				}
 			default:
 				if fd < len(el.conns) && el.conns[fd] != nil {
@@ -154,6 +161,8 @@ func (el *eventloop) stopDone() bool {
 			case c == nil:
 			case c.state == connConnecting:
 				el.failDial(c, errors.ErrEngineShutdown)
+			case c.state == connHandshaking:
+				el.finishClose(c, errors.ErrEngineShutdown)
 			default:
 				el.closeConn(c, nil)
 			}
@@ -198,7 +207,7 @@ func (el *eventloop) listener(fd int) *loopListener {
 
 // acceptLoop takes pending connections and hands each to the loop the load balancer
 // picks.
-func (el *eventloop) acceptLoop(ln *socket.Listener) {
+func (el *eventloop) acceptLoop(ln *loopListener) {
 	for i := 0; i < acceptsPerEvent; i++ {
 		fd, err := socket.Accept(ln.Fd, &el.io.from)
 		switch {
@@ -212,21 +221,21 @@ func (el *eventloop) acceptLoop(ln *socket.Listener) {
 			socket.Close(fd) // accepted and closed at once, so the backlog does not fill
 			continue
 		}
-		if err := el.eng.configureConn(fd, ln); err != nil {
+		if err := el.eng.configureConn(fd, ln.Listener); err != nil {
 			el.eng.logger.Warnf("reactor: configure accepted conn: %v", err)
 		}
 		remote := socket.AddrFromRaw(&el.io.from)
-		target := el // with SO_REUSEPORT the kernel has balanced already
-		if !el.eng.opts.ReusePort {
+		target := el // with SO_REUSEPORT on Linux the kernel has balanced already
+		if !el.eng.opts.ReusePort || !reusePortBalances {
 			target = el.eng.lb.next(socket.HashSourceIP(&el.io.from))
 		}
 		el.eng.lb.opened(target) // counted as the pick is made, so bursts spread evenly
 		if target == el {
-			el.openConn(fd, remote, nil, nil)
+			el.openConn(fd, remote, nil, nil, ln.tls, false)
 			continue
 		}
 		t := getTask(taskOpen)
-		t.fd, t.remote = fd, remote
+		t.fd, t.remote, t.tls = fd, remote, ln.tls
 		if err := target.enqueue(t); err != nil {
 			el.eng.connClosed(target)
 			socket.Close(fd)
@@ -270,7 +279,7 @@ func (el *eventloop) openTask(t *task) {
 	if t.ctx != nil {
 		v = FromContext(t.ctx)
 	}
-	el.openConn(t.fd, t.remote, v, t.result)
+	el.openConn(t.fd, t.remote, v, t.result, t.tls, t.tlsClient)
 }
 
 func (el *eventloop) newConn(fd int, remote net.Addr, ctxv any) *conn {
@@ -298,7 +307,7 @@ func (el *eventloop) track(c *conn) {
 }
 
 // openConn registers a new connection and runs OnOpen.
-func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan RegisteredResult) {
+func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan RegisteredResult, tlsCfg *tls.Config, tlsClient bool) {
 	c := el.newConn(fd, remote, ctxv)
 	if err := el.poller.Add(fd, el.connInterest()); err != nil {
 		el.eng.connClosed(el)
@@ -312,6 +321,10 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 	}
 	el.track(c)
 	c.interest = uint8(el.connInterest())
+	if tlsCfg != nil {
+		el.startTLS(c, tlsCfg, tlsClient, result)
+		return
+	}
 	el.activate(c, result)
 }
 
@@ -344,7 +357,9 @@ func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 	}
 	if len(out) > 0 && c.state == connOpen {
 		if c.kind == streamConn {
-			c.outbound.Write(&el.slab, out)
+			if err := c.queue(out); err != nil {
+				el.closeNow(c, err)
+			}
 			el.markDirty(c)
 		} else {
 			c.writeDatagram(out, nil)

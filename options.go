@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"crypto/tls"
 	"fmt"
 	"math/bits"
 	"runtime"
@@ -22,7 +23,8 @@ const (
 	defaultDrainTimeout = 10 * time.Second
 	defaultETChunk      = 1 << 20
 
-	defaultAsyncWriteLimit = 64 << 20
+	defaultAsyncWriteLimit     = 64 << 20
+	defaultTLSHandshakeTimeout = 10 * time.Second
 )
 
 // LoadBalancing selects how accepted connections are spread over event loops.
@@ -147,6 +149,17 @@ type Options struct {
 	// ones are accepted and closed at once (so the listen backlog does not fill),
 	// counted, and logged at most once a second. Server only; reactor only.
 	MaxConnections int
+
+	// TLSConfig serves every stream listener over TLS and, for a Client, makes
+	// Dial and Register speak TLS (verification stays on unless the config turns it
+	// off; an empty ServerName is taken from the dialled host). Handlers see
+	// plaintext through the usual Conn methods. reactor only.
+	TLSConfig *tls.Config
+	// TLSListenerConfigs overrides TLSConfig per address given to Run or Rotate; a
+	// nil value serves that address in plain text. reactor only.
+	TLSListenerConfigs map[string]*tls.Config
+	// TLSHandshakeTimeout bounds a TLS handshake; 0 means 10 s. reactor only.
+	TLSHandshakeTimeout time.Duration
 }
 
 // Option sets one field of Options.
@@ -254,6 +267,26 @@ func WithAsyncWriteLimit(n int) Option { return func(opts *Options) { opts.Async
 // Options.MaxConnections).
 func WithMaxConnections(n int) Option { return func(opts *Options) { opts.MaxConnections = n } }
 
+// WithTLSConfig serves stream listeners, or a Client's dials, over TLS (reactor
+// only; see Options.TLSConfig).
+func WithTLSConfig(cfg *tls.Config) Option { return func(opts *Options) { opts.TLSConfig = cfg } }
+
+// WithTLSListenerConfig sets the TLS config of one address given to Run or Rotate,
+// nil for plain text, so one engine can mix TLS and plain listeners (reactor only).
+func WithTLSListenerConfig(protoAddr string, cfg *tls.Config) Option {
+	return func(opts *Options) {
+		if opts.TLSListenerConfigs == nil {
+			opts.TLSListenerConfigs = make(map[string]*tls.Config)
+		}
+		opts.TLSListenerConfigs[protoAddr] = cfg
+	}
+}
+
+// WithTLSHandshakeTimeout bounds TLS handshakes (reactor only).
+func WithTLSHandshakeTimeout(d time.Duration) Option {
+	return func(opts *Options) { opts.TLSHandshakeTimeout = d }
+}
+
 // WithDialTimeout bounds Client.Dial (reactor only; see Options.DialTimeout).
 func WithDialTimeout(d time.Duration) Option { return func(opts *Options) { opts.DialTimeout = d } }
 
@@ -307,6 +340,9 @@ func loadOptions(opts ...Option) (*Options, error) {
 	}
 	if o.IdleTimeout < 0 || o.DialTimeout < 0 || o.MaxInboundBuffered < 0 {
 		return nil, fmt.Errorf("%w: negative IdleTimeout, DialTimeout or MaxInboundBuffered", errors.ErrInvalidOption)
+	}
+	if o.TLSHandshakeTimeout <= 0 {
+		o.TLSHandshakeTimeout = defaultTLSHandshakeTimeout
 	}
 	switch {
 	case o.AsyncWriteLimit == 0:
