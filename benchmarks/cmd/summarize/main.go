@@ -1,0 +1,181 @@
+// Command summarize turns the raw measurements written by run.sh into the
+// results table: per workload and metric, the median of each library's rounds
+// with the min–max spread, and the ratios reactor/gnet, reactor/net and
+// reactor/floor (each a ratio of medians).
+//
+//	summarize -in raw.tsv [-md out.md -header header.md]
+//
+// raw.tsv lines: workload<TAB>metric<TAB>lib<TAB>round<TAB>value
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var libs = []string{"reactor", "gnet", "net", "floor"}
+
+type key struct{ workload, metric string }
+
+func main() {
+	in := flag.String("in", "", "raw TSV written by run.sh")
+	md := flag.String("md", "", "also write the markdown table to this file")
+	header := flag.String("header", "", "markdown file to put before the table in -md")
+	flag.Parse()
+
+	f, err := os.Open(*in)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer f.Close()
+	var order []key
+	vals := map[key]map[string][]float64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Split(sc.Text(), "\t")
+		if len(fs) != 5 {
+			continue
+		}
+		v, err := strconv.ParseFloat(fs[4], 64)
+		if err != nil {
+			continue
+		}
+		k := key{fs[0], fs[1]}
+		if vals[k] == nil {
+			vals[k] = map[string][]float64{}
+			order = append(order, k)
+		}
+		vals[k][fs[2]] = append(vals[k][fs[2]], v)
+	}
+
+	head := []string{"workload", "metric"}
+	for _, l := range libs {
+		head = append(head, l+" median [min–max] (n)")
+	}
+	head = append(head, "reactor/gnet", "reactor/net", "reactor/floor")
+	var rows [][]string
+	for _, k := range order {
+		row := []string{k.workload, k.metric}
+		med := map[string]float64{}
+		for _, l := range libs {
+			vs := vals[k][l]
+			if len(vs) == 0 {
+				row = append(row, "–")
+				continue
+			}
+			slices.Sort(vs)
+			m := median(vs)
+			med[l] = m
+			row = append(row, fmt.Sprintf("%s [%s–%s] (%d)", num(m), num(vs[0]), num(vs[len(vs)-1]), len(vs)))
+		}
+		for _, l := range libs[1:] {
+			r, ok := med["reactor"]
+			d, ok2 := med[l]
+			if !ok || !ok2 || d == 0 {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%.2f", r/d))
+		}
+		rows = append(rows, row)
+	}
+	printText(os.Stdout, head, rows)
+	if *md != "" {
+		out, err := os.Create(*md)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if *header != "" {
+			if h, err := os.ReadFile(*header); err == nil {
+				out.Write(h)
+			}
+		}
+		printMarkdown(out, head, rows)
+		if err := out.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// num prints with about three significant digits.
+func num(v float64) string {
+	a := v
+	if a < 0 {
+		a = -a
+	}
+	switch {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	case a >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+}
+
+func printText(w io.Writer, head []string, rows [][]string) {
+	width := make([]int, len(head))
+	for _, r := range append([][]string{head}, rows...) {
+		for i, c := range r {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	line := func(r []string) {
+		var b strings.Builder
+		for i, c := range r {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			pad := width[i] - len([]rune(c))
+			if i < 2 {
+				b.WriteString(c + strings.Repeat(" ", pad))
+			} else {
+				b.WriteString(strings.Repeat(" ", pad) + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(head)
+	prev := ""
+	for _, r := range rows {
+		if r[0] != prev && prev != "" {
+			fmt.Fprintln(w)
+		}
+		prev = r[0]
+		line(r)
+	}
+}
+
+func printMarkdown(w io.Writer, head []string, rows [][]string) {
+	fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
+	sep := make([]string, len(head))
+	for i := range sep {
+		sep[i] = "---"
+		if i >= 2 {
+			sep[i] = "---:"
+		}
+	}
+	fmt.Fprintln(w, "| "+strings.Join(sep, " | ")+" |")
+	for _, r := range rows {
+		fmt.Fprintln(w, "| "+strings.Join(r, " | ")+" |")
+	}
+}
