@@ -49,16 +49,13 @@ func (el *eventloop) finishHandshake(c *conn, err error) {
 	if c.state != connHandshaking {
 		return // closed meanwhile (peer gone, engine stopping)
 	}
+	if err != nil {
+		el.finishClose(c, err) // logs, counts, and tells a dialler
+		return
+	}
 	var result chan RegisteredResult
 	if d := c.x.dial; d != nil {
 		result, c.x.dial = d.result, nil
-	}
-	if err != nil {
-		el.finishClose(c, err) // logs and counts the failure
-		if result != nil {
-			result <- RegisteredResult{Err: &net.OpError{Op: "handshake", Net: "tcp", Addr: c.remote, Err: err}}
-		}
-		return
 	}
 	c.x.tls.LoopMode(func(p []byte) {
 		c.outbound.Write(&el.slab, p)
@@ -71,14 +68,19 @@ func (el *eventloop) finishHandshake(c *conn, err error) {
 	}
 }
 
-// handshakeFailed logs and counts a handshake that did not complete; the connection
-// never opened, so this is all anyone hears of it.
+// handshakeFailed logs and counts a handshake that did not complete, whatever ended
+// it (its own error, the peer closing, a timeout), and gives the error to a Dial
+// waiting for it. The connection never opened, so no callback hears of it.
 func (el *eventloop) handshakeFailed(c *conn, err error) {
-	if errors.Is(err, rerrors.ErrEngineShutdown) {
-		return
-	}
 	if err == nil {
 		err = errPeerClosedHandshake
+	}
+	if d := c.x.dial; d != nil {
+		c.x.dial = nil
+		d.result <- RegisteredResult{Err: &net.OpError{Op: "handshake", Net: "tcp", Addr: c.remote, Err: err}}
+	}
+	if errors.Is(err, rerrors.ErrEngineShutdown) {
+		return
 	}
 	el.eng.tlsFailures.Add(1)
 	el.eng.logger.Warnf("reactor: TLS handshake with %v: %v", c.remote, err)

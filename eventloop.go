@@ -118,6 +118,7 @@ type eventloop struct {
 	stopSeen  bool  // stopping has been acted on
 	abortSeen bool  // the engine's aborting has been acted on
 	flushing  bool  // flushDirty is running
+	hot       bool  // the last wait found events: spin a little before parking
 	lbIndex   int   // position in the least-connections heap
 
 	io ioScratch // platform scratch space (iovecs, accept address)

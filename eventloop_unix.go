@@ -71,7 +71,7 @@ func (el *eventloop) run() {
 	defer el.exit()
 	more := false
 	for {
-		n, err := el.poller.Wait(el.events, el.waitTimeout(more))
+		n, err := el.wait(el.waitTimeout(more))
 		el.clock = el.now()
 		if err != nil {
 			el.eng.logger.Errorf("reactor: event loop %d stops: %v", el.idx, err)
@@ -123,6 +123,32 @@ func (el *eventloop) runTimersSafely() {
 func (el *eventloop) stopDoneSafely() bool {
 	defer el.recoverPanic(nil)
 	return el.stopDone()
+}
+
+// wait returns ready events, waiting at most timeout. A loop that just handled
+// events first polls for up to Options.BusyPoll before it parks (see there).
+func (el *eventloop) wait(timeout time.Duration) (int, error) {
+	n, err := el.poller.Wait(el.events, 0)
+	if n != 0 || err != nil || timeout == 0 {
+		el.hot = n != 0
+		return n, err
+	}
+	if spin := el.eng.opts.BusyPoll; el.hot && spin > 0 {
+		el.hot = false
+		if timeout > 0 {
+			spin = min(spin, timeout)
+		}
+		until := el.now() + int64(spin)
+		for el.now() < until {
+			if n, err = el.poller.Wait(el.events, 0); n != 0 || err != nil {
+				el.hot = true
+				return n, err
+			}
+		}
+	}
+	n, err = el.poller.Wait(el.events, timeout)
+	el.hot = n != 0
+	return n, err
 }
 
 func (el *eventloop) waitTimeout(busy bool) time.Duration {

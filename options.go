@@ -25,6 +25,7 @@ const (
 
 	defaultAsyncWriteLimit     = 64 << 20
 	defaultTLSHandshakeTimeout = 10 * time.Second
+	defaultBusyPoll            = 50 * time.Microsecond
 )
 
 // LoadBalancing selects how accepted connections are spread over event loops.
@@ -160,6 +161,15 @@ type Options struct {
 	TLSListenerConfigs map[string]*tls.Config
 	// TLSHandshakeTimeout bounds a TLS handshake; 0 means 10 s. reactor only.
 	TLSHandshakeTimeout time.Duration
+
+	// BusyPoll is how long a loop that has just handled events keeps polling for
+	// more before it parks. Request/response peers usually send their next request
+	// within it, and a poll costs far less than parking and being woken again
+	// (tens of microseconds on virtual machines), so latency drops several-fold; the
+	// price is up to this much CPU after each burst of traffic. A loop that stays
+	// idle parks once the window has passed. 0 means 50µs; negative disables it.
+	// reactor only.
+	BusyPoll time.Duration
 }
 
 // Option sets one field of Options.
@@ -287,6 +297,10 @@ func WithTLSHandshakeTimeout(d time.Duration) Option {
 	return func(opts *Options) { opts.TLSHandshakeTimeout = d }
 }
 
+// WithBusyPoll sets how long a loop polls before it parks (reactor only; see
+// Options.BusyPoll). A negative d disables polling.
+func WithBusyPoll(d time.Duration) Option { return func(opts *Options) { opts.BusyPoll = d } }
+
 // WithDialTimeout bounds Client.Dial (reactor only; see Options.DialTimeout).
 func WithDialTimeout(d time.Duration) Option { return func(opts *Options) { opts.DialTimeout = d } }
 
@@ -340,6 +354,12 @@ func loadOptions(opts ...Option) (*Options, error) {
 	}
 	if o.IdleTimeout < 0 || o.DialTimeout < 0 || o.MaxInboundBuffered < 0 {
 		return nil, fmt.Errorf("%w: negative IdleTimeout, DialTimeout or MaxInboundBuffered", errors.ErrInvalidOption)
+	}
+	switch {
+	case o.BusyPoll == 0:
+		o.BusyPoll = defaultBusyPoll
+	case o.BusyPoll < 0:
+		o.BusyPoll = 0
 	}
 	if o.TLSHandshakeTimeout <= 0 {
 		o.TLSHandshakeTimeout = defaultTLSHandshakeTimeout

@@ -3,8 +3,10 @@
 package poller
 
 import (
+	"errors"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -12,9 +14,27 @@ import (
 )
 
 // Poller is an epoll instance plus an eventfd used for wake-ups.
+//
+// Wait never blocks in epoll_wait itself. It polls with a zero timeout, and when
+// nothing is ready it parks the calling goroutine in the Go runtime's own
+// network poller, in which the epoll descriptor is registered (an epoll instance is
+// readable while it has events ready). A thread blocked in a system call holds its
+// P in the syscall state, and with GOMAXPROCS=1 sysmon then retakes it every 20µs
+// and never backs off: on a lightly loaded loop that churn cost more CPU than the
+// I/O. A parked goroutine costs nothing, and wakes as soon as an event is ready.
 type Poller struct {
 	epfd   int
 	wakefd int
+	file   *os.File        // epfd, registered with the runtime's poller
+	rc     syscall.RawConn // to park on it
+	timed  bool            // a read deadline is set on file
+
+	// The poll run by rc.Read while parked. It is made once, and works on fields,
+	// because a closure over Wait's locals would move them to the heap on every call.
+	parked  func(uintptr) bool
+	parkRaw []unix.EpollEvent
+	parkN   int
+	parkErr error
 
 	// mu orders Wake, which any goroutine may call at any time, against Close: a
 	// wake-up written after Close would land in whatever file reused the number.
@@ -40,7 +60,22 @@ func Open() (*Poller, error) {
 		unix.Close(epfd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	p := &Poller{epfd: epfd, wakefd: wakefd}
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	p := &Poller{epfd: epfd, wakefd: wakefd, file: os.NewFile(uintptr(epfd), "epoll")}
+	rc, err := p.file.SyscallConn()
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.rc = rc
+	p.parked = func(uintptr) bool {
+		p.parkN, p.parkErr = poll(p.epfd, p.parkRaw)
+		return p.parkN > 0 || p.parkErr != nil
+	}
 	if err := p.Add(wakefd, Readable); err != nil {
 		p.Close()
 		return nil, err
@@ -57,14 +92,11 @@ func (p *Poller) Close() error {
 	}
 	p.closed = true
 	err1 := unix.Close(p.wakefd)
-	err2 := unix.Close(p.epfd)
+	err2 := p.file.Close() // also unregisters it from the runtime's poller
 	if err1 != nil {
 		return os.NewSyscallError("close", err1)
 	}
-	if err2 != nil {
-		return os.NewSyscallError("close", err2)
-	}
-	return nil
+	return err2
 }
 
 func epollMask(in Interest) uint32 {
@@ -103,34 +135,46 @@ func (p *Poller) Delete(fd int) error {
 	return nil
 }
 
-// Wait blocks until at least one event is ready or timeout passes.
+// Wait returns the ready events, waiting at most timeout (negative: no limit) for
+// the first.
 func (p *Poller) Wait(events []Event, timeout time.Duration) (int, error) {
 	if len(events) == 0 {
 		return 0, nil
 	}
 	raw := unsafe.Slice((*unix.EpollEvent)(unsafe.Pointer(&events[0])), len(events))
-	var (
-		n   int
-		err error
-	)
-	if timeout == 0 {
-		// A poll cannot block, so skip the scheduler hand-off of a blocking syscall.
-		r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
-			uintptr(unsafe.Pointer(&raw[0])), uintptr(len(raw)), 0, 0, 0)
-		n = int(r)
-		if e != 0 {
-			err = e
-		}
-	} else {
-		n, err = unix.EpollWait(p.epfd, raw, timeoutMillis(timeout))
+	n, err := poll(p.epfd, raw)
+	if n > 0 || err != nil || timeout == 0 {
+		return n, err
 	}
-	if err != nil {
-		if err == unix.EINTR {
-			return 0, nil
-		}
-		return 0, os.NewSyscallError("epoll_wait", err)
+	switch {
+	case timeout > 0:
+		p.file.SetReadDeadline(time.Now().Add(timeout))
+		p.timed = true
+	case p.timed:
+		p.file.SetReadDeadline(time.Time{})
+		p.timed = false
 	}
-	return n, nil
+	p.parkRaw, p.parkN, p.parkErr = raw, 0, nil
+	perr := p.rc.Read(p.parked)
+	p.parkRaw = nil
+	if perr != nil && !errors.Is(perr, os.ErrDeadlineExceeded) {
+		return 0, perr
+	}
+	return p.parkN, p.parkErr
+}
+
+// poll is epoll_wait with a zero timeout. It cannot block, so it skips the
+// scheduler's blocking-syscall hand-off.
+func poll(epfd int, raw []unix.EpollEvent) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd),
+		uintptr(unsafe.Pointer(&raw[0])), uintptr(len(raw)), 0, 0, 0)
+	switch e {
+	case 0:
+		return int(r), nil
+	case unix.EINTR:
+		return 0, nil
+	}
+	return 0, os.NewSyscallError("epoll_wait", e)
 }
 
 // Wake makes Wait return; safe from any goroutine.
@@ -174,17 +218,4 @@ func (ev *Event) Readable() bool {
 // will surface.
 func (ev *Event) Writable() bool {
 	return ev.raw.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0
-}
-
-// timeoutMillis converts a Wait timeout for backends that count milliseconds, rounding
-// up so that a timer due in 300µs does not turn into a busy poll.
-func timeoutMillis(d time.Duration) int {
-	if d < 0 {
-		return -1
-	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if ms > 1<<30 {
-		return 1 << 30
-	}
-	return int(ms)
 }
