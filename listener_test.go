@@ -1,0 +1,67 @@
+package reactor_test
+
+import (
+	"errors"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	gnet "github.com/reactorgo/reactor"
+)
+
+// TestUnixStaleSocketIsReplaced: a socket file left behind by a dead process (bound,
+// never unlinked, nobody accepting) is replaced; a live one is refused.
+func TestUnixStaleSocketIsReplaced(t *testing.T) {
+	t.Parallel()
+	path := unixSocketPath(t)
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(fd) // the file stays: a stale socket
+	s := startServer(t, &hooks{traffic: echoTraffic}, "unix://"+path)
+	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("over a replaced socket file")}); err != nil {
+		t.Fatal(err)
+	}
+
+	live := unixSocketPath(t)
+	ln, err := net.Listen("unix", live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() { done <- gnet.Run(&hooks{}, "unix://"+live) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatalf("Run on a socket someone listens on: %v, want EADDRINUSE", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Run on a live socket path did not fail")
+	}
+}
+
+// TestBindToDevice binds the listener to the loopback interface (SO_BINDTODEVICE
+// needs CAP_NET_RAW, which the test runs have as root).
+func TestBindToDevice(t *testing.T) {
+	t.Parallel()
+	s := startTCP(t, &hooks{traffic: echoTraffic}, gnet.WithBindToDevice("lo"))
+	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("bound to lo")}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- gnet.Run(&hooks{}, "tcp://127.0.0.1:0", gnet.WithBindToDevice("no-such-if0")) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Run bound to a missing interface succeeded")
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Run bound to a missing interface did not fail")
+	}
+}
