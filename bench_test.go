@@ -114,6 +114,9 @@ func BenchmarkEcho(b *testing.B) {
 			b.Run(fmt.Sprintf("%dB/conns=%d", size, conns), func(b *testing.B) { benchmarkEcho(b, size, conns) })
 		}
 	}
+	b.Run("64B/conns=16/no-busy-poll", func(b *testing.B) {
+		benchmarkEcho(b, 64, 16, gnet.WithBusyPoll(-1))
+	})
 	b.Run("64B/conns=16/edge-triggered", func(b *testing.B) {
 		benchmarkEcho(b, 64, 16, gnet.WithEdgeTriggeredIO(true))
 	})

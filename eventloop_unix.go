@@ -140,6 +140,9 @@ func (el *eventloop) wait(timeout time.Duration) (int, error) {
 		}
 		until := el.now() + int64(spin)
 		for el.now() < until {
+			// Let other goroutines of this process (clients of a proxy, handlers'
+			// workers) run between polls: the spin must only use idle CPU.
+			runtime.Gosched()
 			if n, err = el.poller.Wait(el.events, 0); n != 0 || err != nil {
 				el.hot = true
 				return n, err

@@ -22,8 +22,14 @@ func openPoller(tb testing.TB) *Poller {
 func pipe(tb testing.TB) (r, w int) {
 	tb.Helper()
 	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+	if err := unix.Pipe(fds[:]); err != nil { // Pipe2 does not exist on macOS
 		tb.Fatal(err)
+	}
+	for _, fd := range fds {
+		unix.CloseOnExec(fd)
+		if err := unix.SetNonblock(fd, true); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tb.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
 	return fds[0], fds[1]
