@@ -181,7 +181,9 @@ func (el *eventloop) readPending() bool {
 	el.pending = nil
 	for i, c := range list {
 		list[i] = nil
-		if c.state == connOpen && !c.readPaused {
+		// A handshaking TLS conn counts too: edge-triggered, nothing else would
+		// ever read what is left in its socket.
+		if (c.state == connOpen || c.state == connHandshaking) && !c.readPaused {
 			el.read(c)
 		}
 	}

@@ -315,3 +315,36 @@ func TestTLSWithOpenSSLClient(t *testing.T) {
 		t.Fatalf("openssl s_client got %q", out)
 	}
 }
+
+// TestTLSEdgeTriggeredInputDuringHandshake: in edge-triggered mode, input that
+// arrives while a (slow) handshake completes and exceeds one read budget must still
+// be read afterwards: no new edge comes for bytes already in the socket.
+func TestTLSEdgeTriggeredInputDuringHandshake(t *testing.T) {
+	t.Parallel()
+	pki := newTestPKI(t)
+	s := startTCP(t, &hooks{traffic: echoTraffic}, gnet.WithEdgeTriggeredIO(true), gnet.WithTLSConfig(&tls.Config{
+		Certificates: []tls.Certificate{pki.server},
+		VerifyConnection: func(tls.ConnectionState) error {
+			time.Sleep(200 * time.Millisecond) // a slow check on the handshake goroutine, not a test wait
+			return nil
+		},
+	}))
+	runClients(t, 3, 60*time.Second, func(i int) error {
+		c, err := tls.Dial("tcp", s.addr, &tls.Config{RootCAs: pki.pool, ServerName: "localhost"})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		msg := payload(uint64(i), 4<<20)
+		go c.Write(msg) // straight after the handshake, while the server still verifies
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(c, got); err != nil {
+			return err
+		}
+		if !bytes.Equal(got, msg) {
+			return errors.New("echo differs")
+		}
+		return nil
+	})
+}
