@@ -4,9 +4,12 @@
 //
 //	go run ./examples/http -port 8080 -multicore
 //	curl http://127.0.0.1:8080/plaintext
+//
+// With -tls it serves HTTPS instead, the TLS records handled on the event loops.
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -222,21 +225,48 @@ func statusText(status int) string {
 	return "Unknown"
 }
 
+// tlsConfig serves cert, announcing HTTP/1.1 by ALPN (a client offering h2 too, as
+// curl does, then knows to speak HTTP/1.1).
+func tlsConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+}
+
 func main() {
 	port := flag.Int("port", 8080, "TCP port to listen on")
 	multicore := flag.Bool("multicore", false, "run one event loop per CPU")
 	loops := flag.Int("loops", 0, "number of event loops (overrides -multicore when > 0)")
 	maxHeader := flag.Int("max-header", defaultMaxHeaderBytes, "largest request head in bytes (431 beyond)")
 	maxBody := flag.Int("max-body", defaultMaxBodyBytes, "largest request body in bytes (413 beyond)")
+	useTLS := flag.Bool("tls", false, "serve HTTPS")
+	certFile := flag.String("cert", "", "with -tls: PEM certificate file (default: a new self-signed one)")
+	keyFile := flag.String("key", "", "with -tls: PEM private key file of -cert")
 	flag.Parse()
 
 	addr := fmt.Sprintf("tcp://:%d", *port)
-	log.Printf("http server on %s", addr)
-	srv := newServer(config{maxHeaderBytes: *maxHeader, maxBodyBytes: *maxBody})
-	err := reactor.Run(srv, addr,
+	opts := []reactor.Option{
 		reactor.WithMulticore(*multicore),
 		reactor.WithNumEventLoop(*loops),
-		reactor.WithTicker(true))
+		reactor.WithTicker(true),
+	}
+	scheme := "http"
+	if !*useTLS && (*certFile != "" || *keyFile != "") {
+		log.Fatal("-cert and -key need -tls")
+	}
+	if *useTLS {
+		cert, certPath, err := loadCertificate(*certFile, *keyFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if *certFile == "" {
+			log.Printf("self-signed certificate for localhost and 127.0.0.1: %s", certPath)
+			log.Printf("try: curl --cacert %s https://127.0.0.1:%d/plaintext", certPath, *port)
+		}
+		opts = append(opts, reactor.WithTLSConfig(tlsConfig(cert)))
+		scheme = "https"
+	}
+	log.Printf("%s server on %s", scheme, addr)
+	srv := newServer(config{maxHeaderBytes: *maxHeader, maxBodyBytes: *maxBody})
+	err := reactor.Run(srv, addr, opts...)
 	if err != nil {
 		log.Fatal(err)
 	}

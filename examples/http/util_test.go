@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
 
 	"github.com/reactorgo/reactor"
 )
@@ -49,19 +52,25 @@ func (b *booter) OnBoot(eng reactor.Engine) reactor.Action {
 }
 
 // listenerAddr learns the port the kernel picked from a duplicate of the listener.
+// It asks the socket directly: wrapping the fd in an os.File would call Fd(), which
+// switches the file description, shared with the engine's listener, to blocking.
 func listenerAddr(eng reactor.Engine) (string, error) {
 	fd, err := eng.Dup()
 	if err != nil {
 		return "", err
 	}
-	f := os.NewFile(uintptr(fd), "listener")
-	defer f.Close()
-	l, err := net.FileListener(f)
+	defer unix.Close(fd)
+	sa, err := unix.Getsockname(fd)
 	if err != nil {
-		return "", err
+		return "", os.NewSyscallError("getsockname", err)
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.JoinHostPort(net.IP(sa.Addr[:]).String(), strconv.Itoa(sa.Port)), nil
+	case *unix.SockaddrInet6:
+		return net.JoinHostPort(net.IP(sa.Addr[:]).String(), strconv.Itoa(sa.Port)), nil
+	}
+	return "", fmt.Errorf("listener bound to a %T, want an IP address", sa)
 }
 
 // startServer runs h on a free loopback port and returns its address; the engine is

@@ -7,12 +7,15 @@ package extest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
-	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/reactorgo/reactor"
 )
@@ -50,14 +53,19 @@ func listenerAddr(eng reactor.Engine) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f := os.NewFile(uintptr(fd), "listener")
-	defer f.Close()
-	l, err := net.FileListener(f)
+	defer unix.Close(fd)
+	// Getsockname on the copy, not net.FileListener(os.NewFile(fd)): an os.File that
+	// put a descriptor into non-blocking mode hands it back in blocking mode from
+	// Fd, and the copy shares its file description with the engine's listener.
+	sa, err := unix.Getsockname(fd)
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	a, ok := sa.(*unix.SockaddrInet4)
+	if !ok {
+		return "", fmt.Errorf("listener address %T, want IPv4", sa)
+	}
+	return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)), nil
 }
 
 // StartServer runs h on a free loopback port and returns its address; the engine is
