@@ -21,8 +21,12 @@ func Accept(fd int, from *unix.RawSockaddrAny) (int, error) {
 		// Not RawSyscall: a listener's file description can be put into blocking
 		// mode from outside (os.File.Fd on a copy from Engine.Dup), and a blocked
 		// accept must not hold a thread the runtime cannot stop.
-		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(from)),
-			uintptr(unsafe.Pointer(&n)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		var r uintptr
+		e := injected(OpAccept, fd)
+		if e == 0 {
+			r, _, e = unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(from)),
+				uintptr(unsafe.Pointer(&n)), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		}
 		switch e {
 		case 0:
 			return int(r), nil

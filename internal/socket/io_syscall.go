@@ -30,8 +30,12 @@ func Read(fd int, p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
-			unix.MSG_DONTWAIT, 0, 0)
+		var r uintptr
+		e := injected(OpRead, fd)
+		if e == 0 {
+			r, _, e = unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+				unix.MSG_DONTWAIT, 0, 0)
+		}
 		switch e {
 		case 0:
 			return int(r), nil
@@ -50,8 +54,12 @@ func Write(fd int, p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
-			sendFlags, 0, 0)
+		var r uintptr
+		e := injected(OpWrite, fd)
+		if e == 0 {
+			r, _, e = unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+				sendFlags, 0, 0)
+		}
 		switch e {
 		case 0:
 			return int(r), nil
@@ -74,7 +82,11 @@ func Writev(fd int, iov []unix.Iovec) (int, error) {
 	msg.Iov = &iov[0]
 	msg.SetIovlen(len(iov))
 	for {
-		r, _, e := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), sendFlags)
+		var r uintptr
+		e := injected(OpWrite, fd)
+		if e == 0 {
+			r, _, e = unix.RawSyscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), sendFlags)
+		}
 		switch e {
 		case 0:
 			return int(r), nil

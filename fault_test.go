@@ -1,0 +1,138 @@
+package reactor_test
+
+import (
+	"errors"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	gnet "github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/internal/socket"
+)
+
+// These tests inject syscall failures through socket.SetFault. The hook is process-
+// wide, so they do not run in parallel (the package's parallel tests wait for them).
+
+// TestAcceptFailuresPauseAndRecover: running out of descriptors or buffers on accept
+// must neither spin (the pending connection keeps the listener readable) nor stop
+// accepting for good.
+func TestAcceptFailuresPauseAndRecover(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			s := startTCP(t, &hooks{traffic: echoTraffic})
+			var failing atomic.Bool
+			var calls atomic.Int32
+			failing.Store(true)
+			defer socket.SetFault(func(op socket.Op, fd int) syscall.Errno {
+				if op == socket.OpAccept && failing.Load() {
+					calls.Add(1)
+					return errno
+				}
+				return 0
+			})()
+			c := s.dial(t) // waits in the backlog while accept fails
+			waitFor(t, waitTimeout, "a failing accept", func() bool { return calls.Load() > 0 })
+			// Watch for 400ms: a spinning acceptor would try thousands of times; the
+			// 100ms pause allows a handful.
+			watch := time.NewTimer(400 * time.Millisecond)
+			<-watch.C
+			if n := calls.Load(); n > 20 {
+				t.Fatalf("%d accept attempts in 400ms: the acceptor spins", n)
+			}
+			failing.Store(false)
+			if err := echoRoundTrips(c, [][]byte{[]byte("served after " + errno.Error())}); err != nil {
+				t.Fatalf("the pending connection was never served: %v", err)
+			}
+		})
+	}
+}
+
+// serverFd records the descriptor of the server side of the first conn.
+func serverFdHooks() (*hooks, *atomic.Int64, chan error) {
+	var fd atomic.Int64
+	fd.Store(-1)
+	closed := make(chan error, 4)
+	return &hooks{
+		open:    func(c gnet.Conn) ([]byte, gnet.Action) { fd.Store(int64(c.Fd())); return nil, gnet.None },
+		traffic: echoTraffic,
+		close:   func(_ gnet.Conn, err error) gnet.Action { closed <- err; return gnet.None },
+	}, &fd, closed
+}
+
+// TestInjectedReadErrors: EINTR is retried transparently; ECONNRESET closes the conn
+// with that error, exactly once.
+func TestInjectedReadErrors(t *testing.T) {
+	h, fd, closed := serverFdHooks()
+	s := startTCP(t, h)
+	c := s.dial(t)
+	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	var interrupts, resets atomic.Int32
+	var reset atomic.Bool
+	defer socket.SetFault(func(op socket.Op, f int) syscall.Errno {
+		if op != socket.OpRead || int64(f) != fd.Load() {
+			return 0
+		}
+		if reset.Load() {
+			resets.Add(1)
+			return syscall.ECONNRESET
+		}
+		if interrupts.Add(1) <= 3 {
+			return syscall.EINTR
+		}
+		return 0
+	})()
+	if err := echoRoundTrips(c, [][]byte{[]byte("through three EINTRs")}); err != nil {
+		t.Fatal(err)
+	}
+	reset.Store(true)
+	write(t, c, "this read fails")
+	if err := recv(t, closed, waitTimeout, "OnClose after ECONNRESET"); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("OnClose error %v, want ECONNRESET", err)
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("a second OnClose: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestInjectedWriteErrors: EAGAIN leaves the bytes queued until the socket takes
+// them (nothing lost); EPIPE closes the conn with that error, exactly once.
+func TestInjectedWriteErrors(t *testing.T) {
+	h, fd, closed := serverFdHooks()
+	s := startTCP(t, h)
+	c := s.dial(t)
+	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	var busy atomic.Int32
+	var broken atomic.Bool
+	defer socket.SetFault(func(op socket.Op, f int) syscall.Errno {
+		if op != socket.OpWrite || int64(f) != fd.Load() {
+			return 0
+		}
+		if broken.Load() {
+			return syscall.EPIPE
+		}
+		if busy.Add(1) <= 5 {
+			return syscall.EAGAIN
+		}
+		return 0
+	})()
+	msg := payload(5, 300<<10)
+	if err := echoRoundTrips(c, [][]byte{msg}); err != nil {
+		t.Fatalf("echo through five EAGAINs: %v", err)
+	}
+	if busy.Load() < 5 {
+		t.Fatalf("only %d writes were attempted", busy.Load())
+	}
+	broken.Store(true)
+	write(t, c, "the reply cannot be written")
+	if err := recv(t, closed, waitTimeout, "OnClose after EPIPE"); !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("OnClose error %v, want EPIPE", err)
+	}
+	var buf [1]byte
+	c.SetReadDeadline(time.Now().Add(ioTimeout))
+	if n, err := c.Read(buf[:]); err == nil {
+		t.Fatalf("the client read %d bytes from a conn closed on EPIPE", n)
+	}
+}
