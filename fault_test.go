@@ -8,6 +8,7 @@ import (
 	"time"
 
 	gnet "github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/internal/poller"
 	"github.com/reactorgo/reactor/internal/socket"
 )
 
@@ -134,5 +135,37 @@ func TestInjectedWriteErrors(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(ioTimeout))
 	if n, err := c.Read(buf[:]); err == nil {
 		t.Fatalf("the client read %d bytes from a conn closed on EPIPE", n)
+	}
+}
+
+// TestRegisterFailure: when the poller refuses a new connection (epoll_ctl fails,
+// say ENOMEM), that connection is closed without OnOpen, the failure is logged, and
+// the engine keeps serving the next one.
+func TestRegisterFailure(t *testing.T) {
+	logger := &countingLogger{}
+	var opens atomic.Int32
+	s := startTCP(t, &hooks{
+		open:    func(gnet.Conn) ([]byte, gnet.Action) { opens.Add(1); return nil, gnet.None },
+		traffic: echoTraffic,
+	}, gnet.WithLogger(logger))
+	var refuse atomic.Bool
+	refuse.Store(true)
+	defer poller.SetFault(func(fd int, in poller.Interest) syscall.Errno {
+		if refuse.Load() {
+			return syscall.ENOMEM
+		}
+		return 0
+	})()
+	victim := s.dial(t)
+	victim.SetReadDeadline(time.Now().Add(ioTimeout))
+	if n, err := victim.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("a conn the poller refused read %d bytes", n)
+	}
+	if opens.Load() != 0 || logger.errors.Load() == 0 {
+		t.Fatalf("refused registration: OnOpen ran %d times, %d errors logged", opens.Load(), logger.errors.Load())
+	}
+	refuse.Store(false)
+	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("registered")}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package reactor_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -104,4 +105,52 @@ func TestMaxConnections(t *testing.T) {
 	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("room again")}); err != nil {
 		t.Fatalf("conn after one closed: %v", err)
 	}
+}
+
+// TestOneByteAtATime: a peer that sends one byte per segment (TCP_NODELAY, a write
+// per byte) still gets whole lines back from a line-framing handler, and the
+// leftovers kept between events stay byte-exact.
+func TestOneByteAtATime(t *testing.T) {
+	t.Parallel()
+	lineEcho := func(c gnet.Conn) gnet.Action {
+		for {
+			buf, _ := c.Peek(-1)
+			i := bytes.IndexByte(buf, '\n')
+			if i < 0 {
+				return gnet.None
+			}
+			line, _ := c.Next(i + 1)
+			c.Write(line)
+		}
+	}
+	s := startTCP(t, &hooks{traffic: lineEcho})
+	c := s.dial(t)
+	c.(*net.TCPConn).SetNoDelay(true)
+	var want []byte
+	for i := range 20 {
+		want = append(want, payloadLine(i)...)
+	}
+	go func() {
+		for _, b := range want {
+			if _, err := c.Write([]byte{b}); err != nil {
+				return // the reader reports it
+			}
+		}
+	}()
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read back %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("lines differ at byte %d", firstDiff(got, want))
+	}
+}
+
+// payloadLine is a line of printable bytes of varying length.
+func payloadLine(i int) []byte {
+	line := make([]byte, 10+i*7)
+	for j := range line {
+		line[j] = 'a' + byte((i+j)%26)
+	}
+	return append(line, '\n')
 }

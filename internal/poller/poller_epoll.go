@@ -114,6 +114,9 @@ func epollMask(in Interest) uint32 {
 }
 
 func (p *Poller) ctl(op, fd int, in Interest) error {
+	if e := injected(fd, in); e != 0 {
+		return os.NewSyscallError("epoll_ctl", e)
+	}
 	ev := unix.EpollEvent{Events: epollMask(in), Fd: int32(fd)}
 	if err := unix.EpollCtl(p.epfd, op, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)

@@ -125,6 +125,9 @@ func (p *Poller) Close() error {
 
 // Add registers fd with the given interest.
 func (p *Poller) Add(fd int, in Interest) error {
+	if e := injected(fd, in); e != 0 {
+		return os.NewSyscallError("kevent", e)
+	}
 	if p.lookup(fd)&added != 0 {
 		return os.NewSyscallError("kevent", unix.EEXIST)
 	}
@@ -140,6 +143,9 @@ func (p *Poller) Add(fd int, in Interest) error {
 
 // Modify replaces the interest of a registered fd.
 func (p *Poller) Modify(fd int, in Interest) error {
+	if e := injected(fd, in); e != 0 {
+		return os.NewSyscallError("kevent", e)
+	}
 	old := p.lookup(fd)
 	if old&added == 0 {
 		return os.NewSyscallError("kevent", unix.ENOENT)
