@@ -36,6 +36,11 @@
 // and OnClose gets the error. Returning [Shutdown] from any callback stops the engine
 // as [Engine.Stop] does.
 //
+// A panic in a callback is recovered around the event that ran it: that connection
+// is closed and its OnClose gets an error wrapping ErrCallbackPanic (pkg/errors),
+// the panic and its stack are logged, and the loop and its other connections go on.
+// (gnet lets the panic end the process.)
+//
 // # Goroutines
 //
 // Every callback runs on an event-loop goroutine; with several loops, callbacks of
