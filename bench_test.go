@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	gnet "github.com/reactorgo/reactor"
 )
@@ -44,12 +45,11 @@ func startBenchEcho(b *testing.B, opts ...gnet.Option) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ln, err := net.FileListener(os.NewFile(uintptr(fd), "listener"))
+	addr, err := sockName(fd) // the copy is closed below; net.FileListener would leave an os.File open
+	unix.Close(fd)
 	if err != nil {
 		b.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	b.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
