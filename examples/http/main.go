@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/selfsigned"
 )
 
 // config is what the flags set; the tests build servers from it too.
@@ -253,7 +254,7 @@ func main() {
 		log.Fatal("-cert and -key need -tls")
 	}
 	if *useTLS {
-		cert, certPath, err := loadCertificate(*certFile, *keyFile)
+		cert, certPath, err := selfsigned.Load(*certFile, *keyFile)
 		if err != nil {
 			log.Fatal(err)
 		}

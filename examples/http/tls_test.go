@@ -6,17 +6,18 @@ import (
 	"testing"
 
 	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/selfsigned"
 )
 
 // startHTTPS runs the server over TLS with a fresh self-signed certificate and
 // returns its address and the certificate's file, for curl --cacert.
 func startHTTPS(t testing.TB, cfg config) (addr, certFile string) {
 	t.Helper()
-	certFile, keyFile, err := writeSelfSigned(t.TempDir())
+	certFile, keyFile, err := selfsigned.Write(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _, err := loadCertificate(certFile, keyFile)
+	cert, _, err := selfsigned.Load(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}

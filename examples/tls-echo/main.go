@@ -13,6 +13,7 @@ import (
 	"log"
 
 	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/selfsigned"
 )
 
 // alpnProtocol is what the server offers by ALPN. A client that asks for ALPN must
@@ -57,7 +58,7 @@ func main() {
 	keyFile := flag.String("key", "", "PEM private key file of -cert")
 	flag.Parse()
 
-	cert, certPath, err := loadCertificate(*certFile, *keyFile)
+	cert, certPath, err := selfsigned.Load(*certFile, *keyFile)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/selfsigned"
 )
 
 // TestMain fails the package if a goroutine (an event loop, a handshake) outlives
@@ -67,11 +68,11 @@ func (s *testServer) OnOpen(c reactor.Conn) ([]byte, reactor.Action) {
 // certificate's file. The engine stops when the test ends.
 func startTLSEcho(t testing.TB) (addr string, states <-chan tls.ConnectionState, certFile string) {
 	t.Helper()
-	certFile, keyFile, err := writeSelfSigned(t.TempDir())
+	certFile, keyFile, err := selfsigned.Write(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _, err := loadCertificate(certFile, keyFile)
+	cert, _, err := selfsigned.Load(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,11 +61,13 @@ func listenerAddr(eng reactor.Engine) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	a, ok := sa.(*unix.SockaddrInet4)
-	if !ok {
-		return "", fmt.Errorf("listener address %T, want IPv4", sa)
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)), nil
+	case *unix.SockaddrInet6:
+		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)), nil
 	}
-	return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)), nil
+	return "", fmt.Errorf("listener bound to a %T, want an IP address", sa)
 }
 
 // StartServer runs h on a free loopback port and returns its address; the engine is

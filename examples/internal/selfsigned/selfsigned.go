@@ -1,8 +1,6 @@
-package main
-
-// This file is the same in examples/http and examples/tls-echo: each example is a
-// main package of its own, and a shared package for two functions would be more to
-// read than the copy.
+// Package selfsigned gives the TLS examples a certificate: the one in the files named
+// on the command line, or a fresh self-signed one for localhost.
+package selfsigned
 
 import (
 	"crypto/ecdsa"
@@ -20,17 +18,17 @@ import (
 	"time"
 )
 
-// loadCertificate returns the key pair in certFile and keyFile or, when both are
+// Load returns the key pair in certFile and keyFile or, when both are
 // empty, a new self-signed one written to a fresh temporary directory (left there,
 // for clients to trust). certPath is the certificate file, for curl --cacert.
-func loadCertificate(certFile, keyFile string) (cert tls.Certificate, certPath string, err error) {
+func Load(certFile, keyFile string) (cert tls.Certificate, certPath string, err error) {
 	switch {
 	case certFile == "" && keyFile == "":
 		dir, err := os.MkdirTemp("", "reactor-tls-")
 		if err != nil {
 			return tls.Certificate{}, "", err
 		}
-		if certFile, keyFile, err = writeSelfSigned(dir); err != nil {
+		if certFile, keyFile, err = Write(dir); err != nil {
 			return tls.Certificate{}, "", err
 		}
 	case certFile == "" || keyFile == "":
@@ -40,9 +38,9 @@ func loadCertificate(certFile, keyFile string) (cert tls.Certificate, certPath s
 	return cert, certFile, err
 }
 
-// writeSelfSigned writes a new self-signed ECDSA P-256 certificate for localhost,
+// Write writes a new self-signed ECDSA P-256 certificate for localhost,
 // 127.0.0.1 and ::1, valid for a day, to dir as cert.pem and key.pem.
-func writeSelfSigned(dir string) (certFile, keyFile string, err error) {
+func Write(dir string) (certFile, keyFile string, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", "", err
