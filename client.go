@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -167,4 +168,26 @@ func dialDeadline(ctx context.Context, timeout time.Duration) time.Time {
 		}
 	}
 	return d
+}
+
+// Register implements EventLoop: a non-blocking connect registered with this loop,
+// bounded by ctx's deadline and cancelled with ctx.
+func (el *eventloop) Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error) {
+	if addr == nil {
+		return nil, errors.ErrInvalidNetworkAddress
+	}
+	return el.dialContext(ctx, addr.Network(), addr, el.eng.opts.DialTimeout, nil)
+}
+
+var errDialTimeout = &timeoutError{}
+
+// timeoutError is the dial timeout; like net's, it says Timeout() and matches
+// os.ErrDeadlineExceeded.
+type timeoutError struct{}
+
+func (*timeoutError) Error() string   { return "i/o timeout" }
+func (*timeoutError) Timeout() bool   { return true }
+func (*timeoutError) Temporary() bool { return true }
+func (*timeoutError) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded || target == context.DeadlineExceeded
 }

@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !reactor_std
 
 package reactor
 
@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -82,19 +81,6 @@ func (el *eventloop) startConnecting(t *task) {
 			}))
 		})
 	}
-}
-
-var errDialTimeout = &timeoutError{}
-
-// timeoutError is the dial timeout; like net's, it says Timeout() and matches
-// os.ErrDeadlineExceeded.
-type timeoutError struct{}
-
-func (*timeoutError) Error() string   { return "i/o timeout" }
-func (*timeoutError) Timeout() bool   { return true }
-func (*timeoutError) Temporary() bool { return true }
-func (*timeoutError) Is(target error) bool {
-	return target == os.ErrDeadlineExceeded || target == context.DeadlineExceeded
 }
 
 // finishDial completes a connect once the socket reports writable.

@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -12,115 +13,6 @@ import (
 	"github.com/reactorgo/reactor/internal/tlsconn"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
-
-// Reader reads a connection's inbound bytes. Its methods are for the connection's
-// event loop only: call them inside EventHandler callbacks or loop tasks.
-type Reader interface {
-	io.Reader
-	io.WriterTo
-
-	// Next returns the next n bytes and consumes them. n <= 0 means all buffered
-	// bytes; fewer than n buffered gives io.ErrShortBuffer. The slice is valid only
-	// until the callback returns.
-	Next(n int) (buf []byte, err error)
-	// Peek is Next without consuming.
-	Peek(n int) (buf []byte, err error)
-	// Discard consumes n bytes; n <= 0 or n >= InboundBuffered discards everything.
-	Discard(n int) (discarded int, err error)
-	// InboundBuffered reports how many bytes can be read now.
-	InboundBuffered() int
-}
-
-// Writer queues outbound bytes. Write, Writev, ReadFrom, Flush, OutboundBuffered and
-// SendTo are for the connection's event loop only; AsyncWrite and AsyncWritev may be
-// called from any goroutine.
-//
-// Writes made during a callback are collected and sent with one write or writev when
-// the callback returns. A write the kernel takes only partly leaves the rest queued
-// with write readiness armed, so queued bytes always go out without another call.
-type Writer interface {
-	io.Writer     // loop only; returns len(p) once the bytes are queued or sent
-	io.ReaderFrom // loop only; queues everything read from r until io.EOF
-
-	// SendTo sends a datagram to addr; on a stream connection it gives ErrUnsupportedOp.
-	SendTo(buf []byte, addr net.Addr) (n int, err error)
-	// Writev is Write for several slices.
-	Writev(bs [][]byte) (n int, err error)
-	// Flush sends queued bytes now instead of when the callback returns.
-	Flush() error
-	// OutboundBuffered reports how many bytes are queued and not yet sent.
-	OutboundBuffered() int
-	// AsyncWrite queues buf from any goroutine. The loop takes ownership of buf until
-	// callback (if not nil) runs on the loop with the result.
-	AsyncWrite(buf []byte, callback AsyncCallback) (err error)
-	// AsyncWritev is AsyncWrite for several slices.
-	AsyncWritev(bs [][]byte, callback AsyncCallback) (err error)
-}
-
-// Socket manipulates the connection's file descriptor. Its methods may be called
-// from any goroutine while the connection is open.
-type Socket interface {
-	// Fd returns the descriptor; it stays owned by reactor.
-	Fd() int
-	// Dup returns a close-on-exec duplicate the caller must close.
-	Dup() (int, error)
-	// SetReadBuffer sets SO_RCVBUF.
-	SetReadBuffer(size int) error
-	// SetWriteBuffer sets SO_SNDBUF.
-	SetWriteBuffer(size int) error
-	// SetLinger sets SO_LINGER: secs < 0 restores the default background close,
-	// 0 discards unsent data and resets on close, > 0 waits up to secs.
-	SetLinger(secs int) error
-	// SetKeepAlivePeriod enables keep-alive with idle time and interval d.
-	SetKeepAlivePeriod(d time.Duration) error
-	// SetKeepAlive sets every keep-alive parameter; idle, intvl and cnt must be
-	// positive when enabled.
-	SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) error
-	// SetNoDelay sets TCP_NODELAY.
-	SetNoDelay(noDelay bool) error
-}
-
-// Conn is a connection served by an event loop.
-//
-// Unless a method says otherwise, call it only from the connection's event loop (in
-// callbacks). Wake, Close, CloseWithCallback, AsyncWrite, AsyncWritev, EventLoop and
-// the Socket methods are safe from any goroutine.
-type Conn interface {
-	Reader
-	Writer
-	Socket
-
-	// Context returns the value set by SetContext. Loop only.
-	Context() (ctx any)
-	// EventLoop returns the connection's loop. Any goroutine.
-	EventLoop() EventLoop
-	// SetContext attaches a value to the connection. Loop only.
-	SetContext(ctx any)
-	// LocalAddr is the local address. Loop only.
-	LocalAddr() net.Addr
-	// RemoteAddr is the peer's address. Loop only.
-	RemoteAddr() net.Addr
-	// Wake makes the loop call OnTraffic for this connection, then callback.
-	// Any goroutine.
-	Wake(callback AsyncCallback) error
-	// CloseWithCallback closes the connection as Close does and runs callback on the
-	// loop once it is closed. Any goroutine.
-	CloseWithCallback(callback AsyncCallback) error
-	// Close delivers the bytes already written, then closes the connection and runs
-	// OnClose. It returns at once. Any goroutine.
-	Close() error
-	// SetDeadline sets both deadlines. Any goroutine. (gnet: ErrUnsupportedOp.)
-	SetDeadline(t time.Time) error
-	// SetReadDeadline closes the connection when t passes, as a blocked Read on a
-	// net.Conn would fail; OnClose gets an error matching os.ErrDeadlineExceeded.
-	// Extend it after each message to bound the time between messages. A zero t
-	// clears it. Any goroutine.
-	SetReadDeadline(t time.Time) error
-	// SetWriteDeadline closes the connection when t passes with output still queued
-	// (the peer is not reading), and makes later writes fail with
-	// os.ErrDeadlineExceeded. A zero t clears it. Any goroutine.
-	SetWriteDeadline(t time.Time) error
-}
 
 type connState uint8
 
@@ -477,3 +369,174 @@ func (c *conn) network() string {
 }
 
 func isUnixAddr(a net.Addr) bool { _, ok := a.(*net.UnixAddr); return ok }
+
+// closeConn closes c cleanly: queued output is delivered first (bounded by the drain
+// timeout), then the socket is closed and OnClose runs with err.
+func (el *eventloop) closeConn(c *conn, err error) {
+	if c.state == connHandshaking {
+		el.finishClose(c, err) // never opened: nothing to deliver, nobody to tell
+		return
+	}
+	if c.state != connOpen {
+		return
+	}
+	if err == nil && c.isTLS() {
+		c.x.tls.CloseNotify() // the peer learns the stream ended here, not truncated
+	}
+	if err != nil || c.outbound.Len() == 0 || el.eng.opts.DrainTimeout < 0 {
+		el.finishClose(c, err)
+		return
+	}
+	c.state = connDraining
+	c.view = nil
+	c.extra().timer = el.after(el.eng.opts.DrainTimeout, func() {
+		el.finishClose(c, fmt.Errorf("%w: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
+	})
+	if ferr := el.flush(c); ferr != nil {
+		el.finishClose(c, ferr)
+	}
+}
+
+// closeNow closes c without delivering queued output, after an I/O error.
+func (el *eventloop) closeNow(c *conn, err error) {
+	if c.state != connClosed {
+		el.finishClose(c, err)
+	}
+}
+
+// finishClose releases c and runs OnClose; it runs exactly once per connection.
+func (el *eventloop) finishClose(c *conn, err error) {
+	if c.state == connClosed || c.state == connConnecting {
+		return
+	}
+	opened := c.state != connHandshaking
+	c.state = connClosed
+	c.closed.Store(true)
+	el.timers.Cancel(c.idle)
+	var onClosed []AsyncCallback
+	if x := c.x; x != nil {
+		el.timers.Cancel(x.timer)
+		el.timers.Cancel(x.deadline)
+		onClosed, x.onClosed = x.onClosed, nil
+	}
+	err = el.release(c, err)
+	el.eng.connClosed(el)
+	c.outbound.Reset(&el.slab)
+	if c.inbound != nil {
+		el.slab.Put(c.inbound)
+	}
+	c.inbound, c.view = nil, nil
+	if c.isTLS() {
+		c.x.tls.Close() // releases a handshake still waiting for input
+	}
+	if !opened {
+		el.handshakeFailed(c, err)
+		return // OnOpen never ran, so OnClose does not either
+	}
+	el.connCount.Add(-1)
+	action := el.handler.OnClose(c, err)
+	for _, cb := range onClosed {
+		el.callback(cb, c, nil)
+	}
+	if action == Shutdown {
+		el.eng.stop()
+	}
+}
+
+// Reasons for pausing reads; a connection reads again when none holds.
+const (
+	pauseOutbound = 1 << iota // queued output above the high water mark
+	pauseInbound              // unread input at MaxInboundBuffered
+)
+
+// pauseReading sets or clears one reason to stop reading from c. Stopping reading
+// leaves the bytes in the kernel, whose receive window then slows the peer down.
+func (el *eventloop) pauseReading(c *conn, reason uint8, on bool) {
+	was := c.readPaused
+	if on {
+		c.pauses |= reason
+	} else {
+		c.pauses &^= reason
+	}
+	c.readPaused = c.pauses != 0
+	if was == c.readPaused {
+		return
+	}
+	if err := el.readingChanged(c); err != nil {
+		el.closeNow(c, err)
+	}
+}
+
+// checkWaterMarks pauses reading when queued output passes the high water mark and
+// resumes it at the low one, telling a BackpressureHandler about each change.
+func (el *eventloop) checkWaterMarks(c *conn) {
+	n, paused := c.outbound.Len(), c.pauses&pauseOutbound != 0
+	switch {
+	case !paused && n > el.eng.opts.WriteBufferHighWater:
+		el.pauseReading(c, pauseOutbound, true)
+	case paused && n <= el.eng.opts.WriteBufferLowWater:
+		el.pauseReading(c, pauseOutbound, false)
+	default:
+		return
+	}
+	if bp := el.eng.backpressure; bp != nil && c.state == connOpen {
+		el.handleAction(c, bp.OnBackpressure(c, !paused))
+	}
+}
+
+// startIdleTimer arms the idle timeout of a new connection. Traffic only stores the
+// loop clock in lastActive; the timer re-arms itself from it when it fires, so the
+// timeout costs nothing per event.
+func (el *eventloop) startIdleTimer(c *conn) {
+	d := int64(el.eng.opts.IdleTimeout)
+	c.lastActive = el.clock
+	c.idle = timer.New(func() {
+		if c.state != connOpen {
+			return
+		}
+		if el.clock-c.lastActive >= d {
+			el.closeConn(c, errors.ErrIdleTimeout)
+			return
+		}
+		el.timers.Schedule(c.idle, c.lastActive+d)
+	})
+	el.timers.Schedule(c.idle, c.lastActive+d)
+}
+
+// checkDeadlines enforces c's deadlines and arms its deadline timer for the next one.
+// A read deadline closes c when it passes; a write deadline closes c when it passes
+// with output still queued. Other goroutines change deadlines through atomics, and
+// only a deadline earlier than the armed timer needs a task to get here (see
+// conn.setDeadline): the timer re-reads the atomics whenever it fires.
+func (el *eventloop) checkDeadlines(c *conn) {
+	if c.state != connOpen && c.state != connDraining {
+		return
+	}
+	c.deadlineAt.Store(0) // re-evaluating: setters must now ask for a task
+	now := time.Now().UnixNano()
+	r, w := c.readDeadline.Load(), c.writeDeadline.Load()
+	if c.state == connOpen && r != 0 && now >= r {
+		el.closeNow(c, c.opError("read", os.ErrDeadlineExceeded))
+		return
+	}
+	if w != 0 && now >= w && c.outbound.Len() > 0 {
+		el.closeNow(c, c.opError("write", os.ErrDeadlineExceeded))
+		return
+	}
+	next := int64(0)
+	for _, d := range [2]int64{r, w} {
+		if d > now && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	x := c.extra()
+	if next == 0 {
+		el.timers.Cancel(x.deadline)
+		return
+	}
+	if x.deadline == nil {
+		x.deadline = timer.New(func() { el.checkDeadlines(c) })
+	}
+	el.timers.Schedule(x.deadline, el.now()+(next-now))
+	c.deadlineAt.Store(next)
+}

@@ -1,11 +1,9 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !reactor_std
 
 package reactor
 
 import (
-	"fmt"
 	"net"
-	"os"
 	"time"
 	"unsafe"
 
@@ -13,7 +11,6 @@ import (
 
 	"github.com/reactorgo/reactor/internal/poller"
 	"github.com/reactorgo/reactor/internal/socket"
-	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
@@ -156,21 +153,6 @@ func (el *eventloop) read(c *conn) {
 	}
 }
 
-// traffic runs OnTraffic, keeps what it left unread and sends what it wrote.
-func (el *eventloop) traffic(c *conn) {
-	action := el.handler.OnTraffic(c)
-	if c.kind == streamConn {
-		c.keepUnread(&el.slab)
-		if limit := el.eng.opts.MaxInboundBuffered; limit > 0 {
-			el.pauseReading(c, pauseInbound, len(c.inbound) >= limit)
-		}
-	} else {
-		c.view = nil // a datagram's unread bytes go with it
-	}
-	el.flushDirty()
-	el.handleAction(c, action)
-}
-
 // readPending continues edge-triggered reads that hit their chunk budget or were
 // resumed after a pause.
 func (el *eventloop) readPending() bool {
@@ -268,100 +250,9 @@ func (el *eventloop) updateInterest(c *conn) error {
 	return nil
 }
 
-// Reasons for pausing reads; a connection reads again when none holds.
-const (
-	pauseOutbound = 1 << iota // queued output above the high water mark
-	pauseInbound              // unread input at MaxInboundBuffered
-)
-
-// pauseReading sets or clears one reason to stop reading from c. Stopping reading
-// leaves the bytes in the kernel, whose receive window then slows the peer down.
-func (el *eventloop) pauseReading(c *conn, reason uint8, on bool) {
-	was := c.readPaused
-	if on {
-		c.pauses |= reason
-	} else {
-		c.pauses &^= reason
-	}
-	c.readPaused = c.pauses != 0
-	if was == c.readPaused {
-		return
-	}
-	if err := el.updateInterest(c); err != nil {
-		el.closeNow(c, err)
-		return
-	}
-	if was && el.eng.opts.EdgeTriggeredIO {
-		el.pending = append(el.pending, c) // no new edge will come for bytes already there
-	}
-}
-
-// checkWaterMarks pauses reading when queued output passes the high water mark and
-// resumes it at the low one, telling a BackpressureHandler about each change.
-func (el *eventloop) checkWaterMarks(c *conn) {
-	n, paused := c.outbound.Len(), c.pauses&pauseOutbound != 0
-	switch {
-	case !paused && n > el.eng.opts.WriteBufferHighWater:
-		el.pauseReading(c, pauseOutbound, true)
-	case paused && n <= el.eng.opts.WriteBufferLowWater:
-		el.pauseReading(c, pauseOutbound, false)
-	default:
-		return
-	}
-	if bp := el.eng.backpressure; bp != nil && c.state == connOpen {
-		el.handleAction(c, bp.OnBackpressure(c, !paused))
-	}
-}
-
-// closeConn closes c cleanly: queued output is delivered first (bounded by the drain
-// timeout), then the socket is closed and OnClose runs with err.
-func (el *eventloop) closeConn(c *conn, err error) {
-	if c.state == connHandshaking {
-		el.finishClose(c, err) // never opened: nothing to deliver, nobody to tell
-		return
-	}
-	if c.state != connOpen {
-		return
-	}
-	if err == nil && c.isTLS() {
-		c.x.tls.CloseNotify() // the peer learns the stream ended here, not truncated
-	}
-	if err != nil || c.outbound.Len() == 0 || el.eng.opts.DrainTimeout < 0 {
-		el.finishClose(c, err)
-		return
-	}
-	c.state = connDraining
-	c.view = nil
-	c.extra().timer = el.after(el.eng.opts.DrainTimeout, func() {
-		el.finishClose(c, fmt.Errorf("%w: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
-	})
-	if ferr := el.flush(c); ferr != nil {
-		el.finishClose(c, ferr)
-	}
-}
-
-// closeNow closes c without delivering queued output, after an I/O error.
-func (el *eventloop) closeNow(c *conn, err error) {
-	if c.state != connClosed {
-		el.finishClose(c, err)
-	}
-}
-
-// finishClose releases c and runs OnClose; it runs exactly once per connection.
-func (el *eventloop) finishClose(c *conn, err error) {
-	if c.state == connClosed || c.state == connConnecting {
-		return
-	}
-	opened := c.state != connHandshaking
-	c.state = connClosed
-	c.closed.Store(true)
-	el.timers.Cancel(c.idle)
-	var onClosed []AsyncCallback
-	if x := c.x; x != nil {
-		el.timers.Cancel(x.timer)
-		el.timers.Cancel(x.deadline)
-		onClosed, x.onClosed = x.onClosed, nil
-	}
+// release takes c's descriptor from the poller and closes it. After a clean close
+// the unread input is discarded first (see discardInput).
+func (el *eventloop) release(c *conn, err error) error {
 	el.poller.Delete(c.fd)
 	if err == nil {
 		el.discardInput(c.fd)
@@ -370,27 +261,19 @@ func (el *eventloop) finishClose(c *conn, err error) {
 		err = cerr
 	}
 	el.conns[c.fd] = nil
-	el.eng.connClosed(el)
-	c.outbound.Reset(&el.slab)
-	if c.inbound != nil {
-		el.slab.Put(c.inbound)
+	return err
+}
+
+// readingChanged applies a pause or resume of reading. An edge-triggered conn that
+// resumes is read at once: no new edge will come for the bytes already there.
+func (el *eventloop) readingChanged(c *conn) error {
+	if err := el.updateInterest(c); err != nil {
+		return err
 	}
-	c.inbound, c.view = nil, nil
-	if c.isTLS() {
-		c.x.tls.Close() // releases a handshake still waiting for input
+	if !c.readPaused && el.eng.opts.EdgeTriggeredIO {
+		el.pending = append(el.pending, c)
 	}
-	if !opened {
-		el.handshakeFailed(c, err)
-		return // OnOpen never ran, so OnClose does not either
-	}
-	el.connCount.Add(-1)
-	action := el.handler.OnClose(c, err)
-	for _, cb := range onClosed {
-		el.callback(cb, c, nil)
-	}
-	if action == Shutdown {
-		el.eng.stop()
-	}
+	return nil
 }
 
 // discardInput reads what the peer sent and nobody will read: closing a socket with
@@ -403,61 +286,4 @@ func (el *eventloop) discardInput(fd int) {
 			return
 		}
 	}
-}
-
-// startIdleTimer arms the idle timeout of a new connection. Traffic only stores the
-// loop clock in lastActive; the timer re-arms itself from it when it fires, so the
-// timeout costs nothing per event.
-func (el *eventloop) startIdleTimer(c *conn) {
-	d := int64(el.eng.opts.IdleTimeout)
-	c.lastActive = el.clock
-	c.idle = timer.New(func() {
-		if c.state != connOpen {
-			return
-		}
-		if el.clock-c.lastActive >= d {
-			el.closeConn(c, errors.ErrIdleTimeout)
-			return
-		}
-		el.timers.Schedule(c.idle, c.lastActive+d)
-	})
-	el.timers.Schedule(c.idle, c.lastActive+d)
-}
-
-// checkDeadlines enforces c's deadlines and arms its deadline timer for the next one.
-// A read deadline closes c when it passes; a write deadline closes c when it passes
-// with output still queued. Other goroutines change deadlines through atomics, and
-// only a deadline earlier than the armed timer needs a task to get here (see
-// conn.setDeadline): the timer re-reads the atomics whenever it fires.
-func (el *eventloop) checkDeadlines(c *conn) {
-	if c.state != connOpen && c.state != connDraining {
-		return
-	}
-	c.deadlineAt.Store(0) // re-evaluating: setters must now ask for a task
-	now := time.Now().UnixNano()
-	r, w := c.readDeadline.Load(), c.writeDeadline.Load()
-	if c.state == connOpen && r != 0 && now >= r {
-		el.closeNow(c, c.opError("read", os.ErrDeadlineExceeded))
-		return
-	}
-	if w != 0 && now >= w && c.outbound.Len() > 0 {
-		el.closeNow(c, c.opError("write", os.ErrDeadlineExceeded))
-		return
-	}
-	next := int64(0)
-	for _, d := range [2]int64{r, w} {
-		if d > now && (next == 0 || d < next) {
-			next = d
-		}
-	}
-	x := c.extra()
-	if next == 0 {
-		el.timers.Cancel(x.deadline)
-		return
-	}
-	if x.deadline == nil {
-		x.deadline = timer.New(func() { el.checkDeadlines(c) })
-	}
-	el.timers.Schedule(x.deadline, el.now()+(next-now))
-	c.deadlineAt.Store(next)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -179,7 +178,7 @@ type engine struct {
 	tlsFailures  atomic.Int64 // failed TLS handshakes
 
 	lnMu          sync.Mutex
-	listeners     []*socket.Listener // every open listener, for cleanup
+	listeners     []*listener // every open listener, for cleanup
 	openListeners atomic.Int32
 
 	stopping atomic.Bool
@@ -192,16 +191,8 @@ type engine struct {
 // its own listener for it and ln is the first.
 type boundAddr struct {
 	network, address string
-	ln               *socket.Listener
+	ln               *listener
 	tls              *tls.Config // nil: plain text
-}
-
-func (b *boundAddr) dup() (int, error) {
-	fd, err := socket.Dup(b.ln.Fd)
-	if err != nil {
-		return -1, &net.OpError{Op: "dup", Net: b.network, Addr: b.ln.Addr, Err: err}
-	}
-	return fd, nil
 }
 
 func newEngine(h EventHandler, o *Options) *engine {
@@ -315,7 +306,7 @@ func (eng *engine) abort() {
 
 func (eng *engine) wakeAll() {
 	for _, el := range eng.loops {
-		if err := el.poller.Wake(); err != nil && !eng.aborting.Load() {
+		if err := el.wake(); err != nil && !eng.aborting.Load() {
 			eng.logger.Errorf("reactor: wake event loop %d: %v", el.idx, err)
 		}
 	}
@@ -328,14 +319,14 @@ func (eng *engine) stop() bool {
 	}
 	for _, el := range eng.loops {
 		el.stopping.Store(true)
-		if err := el.poller.Wake(); err != nil {
+		if err := el.wake(); err != nil {
 			eng.logger.Errorf("reactor: wake event loop %d: %v", el.idx, err)
 		}
 	}
 	return true
 }
 
-func (eng *engine) closeListener(ln *socket.Listener) {
+func (eng *engine) closeListener(ln *listener) {
 	eng.lnMu.Lock()
 	defer eng.lnMu.Unlock()
 	for i, l := range eng.listeners {
@@ -345,7 +336,7 @@ func (eng *engine) closeListener(ln *socket.Listener) {
 			if eng.openListeners.Add(-1) == 0 {
 				// Loops with nothing left wait for this before they exit.
 				for _, el := range eng.loops {
-					el.poller.Wake()
+					el.wake()
 				}
 			}
 			return
@@ -371,7 +362,7 @@ func (eng *engine) cleanup() {
 	eng.lnMu.Unlock()
 	for _, el := range eng.loops {
 		el.exited.Store(true)
-		el.poller.Close()
+		el.closeIO()
 	}
 	if eng.flushLog != nil {
 		eng.flushLog()
@@ -391,3 +382,9 @@ func parseProtoAddr(protoAddr string) (network, address string, err error) {
 	}
 	return "", "", fmt.Errorf("reactor: %q: %w", protoAddr, errors.ErrUnsupportedProtocol)
 }
+
+// stringAddr is a net.Addr for an address that could not be resolved or bound.
+type stringAddr struct{ network, address string }
+
+func (a stringAddr) Network() string { return a.network }
+func (a stringAddr) String() string  { return a.address }

@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !reactor_std
 
 package reactor
 
@@ -159,17 +159,13 @@ func (el *eventloop) Enroll(ctx context.Context, c net.Conn) (<-chan RegisteredR
 	return result, nil
 }
 
-// Register implements EventLoop: a non-blocking connect registered with this loop,
-// bounded by ctx's deadline and cancelled with ctx.
-func (el *eventloop) Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error) {
-	if addr == nil {
-		return nil, errors.ErrInvalidNetworkAddress
+// listener is a listening socket of the engine.
+type listener = socket.Listener
+
+func (b *boundAddr) dup() (int, error) {
+	fd, err := socket.Dup(b.ln.Fd)
+	if err != nil {
+		return -1, &net.OpError{Op: "dup", Net: b.network, Addr: b.ln.Addr, Err: err}
 	}
-	return el.dialContext(ctx, addr.Network(), addr, el.eng.opts.DialTimeout, nil)
+	return fd, nil
 }
-
-// stringAddr is a net.Addr for an address that could not be resolved or bound.
-type stringAddr struct{ network, address string }
-
-func (a stringAddr) Network() string { return a.network }
-func (a stringAddr) String() string  { return a.address }

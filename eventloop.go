@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/reactorgo/reactor/internal/buffer"
-	"github.com/reactorgo/reactor/internal/poller"
 	"github.com/reactorgo/reactor/internal/queue"
 	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/pkg/errors"
@@ -95,8 +94,6 @@ type eventloop struct {
 	idx     int
 	eng     *engine
 	handler EventHandler
-	poller  *poller.Poller
-	events  []poller.Event
 	buf     []byte  // the read buffer shared by every connection of the loop
 	conns   []*conn // indexed by file descriptor
 	slab    buffer.Slab
@@ -121,7 +118,7 @@ type eventloop struct {
 	hot       bool  // the last wait found events: spin a little before parking
 	lbIndex   int   // position in the least-connections heap
 
-	io ioScratch // platform scratch space (iovecs, accept address)
+	loopIO // what the platform's I/O needs: the poller, or the fallback's channels
 }
 
 func (el *eventloop) now() int64 { return int64(time.Since(el.epoch)) }
@@ -165,7 +162,7 @@ func (el *eventloop) enqueue(t *task) error {
 	}
 	el.tasks.Push(t)
 	if el.wakePending.CompareAndSwap(false, true) {
-		return el.poller.Wake()
+		return el.wake()
 	}
 	return nil
 }
@@ -378,4 +375,119 @@ func (el *eventloop) Close(c Conn) error {
 	}
 	el.closeConn(cc, nil)
 	return nil
+}
+
+// traffic runs OnTraffic, keeps what it left unread and sends what it wrote.
+func (el *eventloop) traffic(c *conn) {
+	action := el.handler.OnTraffic(c)
+	if c.kind == streamConn {
+		c.keepUnread(&el.slab)
+		if limit := el.eng.opts.MaxInboundBuffered; limit > 0 {
+			el.pauseReading(c, pauseInbound, len(c.inbound) >= limit)
+		}
+	} else {
+		c.view = nil // a datagram's unread bytes go with it
+	}
+	el.flushDirty()
+	el.handleAction(c, action)
+}
+
+// stopDone carries out a stop request and reports whether the loop may exit: when its
+// listeners are closed, no acceptor can hand it more descriptors, and its connections
+// are gone.
+func (el *eventloop) stopDone() bool {
+	if el.eng.aborting.Load() && !el.abortSeen {
+		// Stop's context ended: what is still draining is given up.
+		el.abortSeen = true
+		for _, c := range el.conns {
+			if c != nil && c.state == connDraining {
+				el.finishClose(c, fmt.Errorf("%w: engine stop: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
+			}
+		}
+	}
+	if !el.stopSeen {
+		el.stopSeen = true
+		el.closeListeners()
+		for _, c := range el.conns {
+			switch {
+			case c == nil:
+			case c.state == connConnecting:
+				el.failDial(c, errors.ErrEngineShutdown)
+			case c.state == connHandshaking:
+				el.finishClose(c, errors.ErrEngineShutdown)
+			default:
+				el.closeConn(c, nil)
+			}
+		}
+	}
+	return el.connCount.Load() == 0 && el.eng.openListeners.Load() == 0 && el.tasks.Len() == 0
+}
+
+// exit releases the loop once it has stopped: queued work gets an error, handed-over
+// descriptors are closed.
+func (el *eventloop) exit() {
+	el.exited.Store(true)
+	for {
+		t, ok := el.tasks.Pop()
+		if !ok {
+			break
+		}
+		switch t.kind {
+		case taskOpen:
+			el.openTask(t) // closes the descriptor: the loop is stopping
+		case taskWrite, taskWritev, taskWake, taskClose:
+			el.callback(t.cb, t.c, errors.ErrEngineShutdown)
+		}
+		putTask(t)
+	}
+	for _, c := range el.conns {
+		if c != nil {
+			el.failDial(c, errors.ErrEngineShutdown)
+			el.finishClose(c, errors.ErrEngineShutdown)
+		}
+	}
+}
+
+// onOpen runs OnOpen, recovering a panic as recoverPanic does.
+func (el *eventloop) onOpen(c *conn) (out []byte, action Action, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			el.eng.logger.Errorf("reactor: event loop %d: panic in OnOpen: %v\n%s", el.idx, r, debug.Stack())
+			err = fmt.Errorf("%w: %v", errors.ErrCallbackPanic, r)
+		}
+	}()
+	out, action = el.handler.OnOpen(c)
+	return out, action, nil
+}
+
+// activate counts an open connection, runs OnOpen and reports the conn to whoever
+// dialled or enrolled it.
+func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
+	el.connCount.Add(1)
+	if el.eng.opts.IdleTimeout > 0 {
+		el.startIdleTimer(c)
+	}
+	out, action, err := el.onOpen(c)
+	if err != nil {
+		el.closeNow(c, err)
+		if result != nil {
+			result <- RegisteredResult{Err: err}
+		}
+		return
+	}
+	if len(out) > 0 && c.state == connOpen {
+		if c.kind == streamConn {
+			if err := c.queue(out); err != nil {
+				el.closeNow(c, err)
+			}
+			el.markDirty(c)
+		} else {
+			c.writeDatagram(out, nil)
+		}
+	}
+	el.flushDirty()
+	if result != nil {
+		result <- RegisteredResult{Conn: c}
+	}
+	el.handleAction(c, action)
 }

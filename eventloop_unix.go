@@ -1,13 +1,11 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+//go:build (linux || darwin || freebsd || netbsd || openbsd || dragonfly) && !reactor_std
 
 package reactor
 
 import (
 	"crypto/tls"
-	"fmt"
 	"net"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -38,6 +36,27 @@ type loopListener struct {
 // balancer still picks the loop.
 const reusePortBalances = runtime.GOOS == "linux"
 
+// loopIO is the poller side of an event loop.
+type loopIO struct {
+	poller *poller.Poller
+	events []poller.Event
+	io     ioScratch // iovecs, accept address
+}
+
+func (el *eventloop) wake() error { return el.poller.Wake() }
+
+// closeIO releases the poller once the loop has exited.
+func (el *eventloop) closeIO() { el.poller.Close() }
+
+// closeListeners stops accepting: the loop's listeners leave the poller and close.
+func (el *eventloop) closeListeners() {
+	for _, ln := range el.lns {
+		el.poller.Delete(ln.Fd)
+		el.eng.closeListener(ln.Listener)
+	}
+	el.lns = nil
+}
+
 type ioScratch struct {
 	iov    [][]byte
 	iovecs []unix.Iovec
@@ -53,8 +72,7 @@ func newEventLoop(eng *engine, idx int) (*eventloop, error) {
 		idx:     idx,
 		eng:     eng,
 		handler: eng.handler,
-		poller:  p,
-		events:  make([]poller.Event, initialEvents),
+		loopIO:  loopIO{poller: p, events: make([]poller.Event, initialEvents)},
 		buf:     make([]byte, eng.opts.ReadBufferCap),
 		tasks:   queue.New[*task](),
 		epoch:   time.Now(),
@@ -163,66 +181,6 @@ func (el *eventloop) waitTimeout(busy bool) time.Duration {
 		return -1
 	}
 	return max(time.Duration(when-el.now()), 0)
-}
-
-// stopDone carries out a stop request and reports whether the loop may exit: when its
-// listeners are closed, no acceptor can hand it more descriptors, and its connections
-// are gone.
-func (el *eventloop) stopDone() bool {
-	if el.eng.aborting.Load() && !el.abortSeen {
-		// Stop's context ended: what is still draining is given up.
-		el.abortSeen = true
-		for _, c := range el.conns {
-			if c != nil && c.state == connDraining {
-				el.finishClose(c, fmt.Errorf("%w: engine stop: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
-			}
-		}
-	}
-	if !el.stopSeen {
-		el.stopSeen = true
-		for _, ln := range el.lns {
-			el.poller.Delete(ln.Fd)
-			el.eng.closeListener(ln.Listener)
-		}
-		el.lns = nil
-		for _, c := range el.conns {
-			switch {
-			case c == nil:
-			case c.state == connConnecting:
-				el.failDial(c, errors.ErrEngineShutdown)
-			case c.state == connHandshaking:
-				el.finishClose(c, errors.ErrEngineShutdown)
-			default:
-				el.closeConn(c, nil)
-			}
-		}
-	}
-	return el.connCount.Load() == 0 && el.eng.openListeners.Load() == 0 && el.tasks.Len() == 0
-}
-
-// exit releases the loop once it has stopped: queued work gets an error, handed-over
-// descriptors are closed.
-func (el *eventloop) exit() {
-	el.exited.Store(true)
-	for {
-		t, ok := el.tasks.Pop()
-		if !ok {
-			break
-		}
-		switch t.kind {
-		case taskOpen:
-			el.openTask(t) // closes the descriptor: the loop is stopping
-		case taskWrite, taskWritev, taskWake, taskClose:
-			el.callback(t.cb, t.c, errors.ErrEngineShutdown)
-		}
-		putTask(t)
-	}
-	for _, c := range el.conns {
-		if c != nil {
-			el.failDial(c, errors.ErrEngineShutdown)
-			el.finishClose(c, errors.ErrEngineShutdown)
-		}
-	}
 }
 
 func (el *eventloop) listener(fd int) *loopListener {
@@ -355,48 +313,4 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 		return
 	}
 	el.activate(c, result)
-}
-
-// onOpen runs OnOpen, recovering a panic as recoverPanic does.
-func (el *eventloop) onOpen(c *conn) (out []byte, action Action, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			el.eng.logger.Errorf("reactor: event loop %d: panic in OnOpen: %v\n%s", el.idx, r, debug.Stack())
-			err = fmt.Errorf("%w: %v", errors.ErrCallbackPanic, r)
-		}
-	}()
-	out, action = el.handler.OnOpen(c)
-	return out, action, nil
-}
-
-// activate counts an open connection, runs OnOpen and reports the conn to whoever
-// dialled or enrolled it.
-func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
-	el.connCount.Add(1)
-	if el.eng.opts.IdleTimeout > 0 {
-		el.startIdleTimer(c)
-	}
-	out, action, err := el.onOpen(c)
-	if err != nil {
-		el.closeNow(c, err)
-		if result != nil {
-			result <- RegisteredResult{Err: err}
-		}
-		return
-	}
-	if len(out) > 0 && c.state == connOpen {
-		if c.kind == streamConn {
-			if err := c.queue(out); err != nil {
-				el.closeNow(c, err)
-			}
-			el.markDirty(c)
-		} else {
-			c.writeDatagram(out, nil)
-		}
-	}
-	el.flushDirty()
-	if result != nil {
-		result <- RegisteredResult{Conn: c}
-	}
-	el.handleAction(c, action)
 }

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"context"
+	"io"
 	"net"
 	"time"
 )
@@ -135,4 +136,113 @@ func NewNetAddrContext(ctx context.Context, a net.Addr) context.Context {
 func FromNetAddrContext(ctx context.Context) (net.Addr, bool) {
 	a, ok := ctx.Value(netAddrCtxKey{}).(net.Addr)
 	return a, ok
+}
+
+// Reader reads a connection's inbound bytes. Its methods are for the connection's
+// event loop only: call them inside EventHandler callbacks or loop tasks.
+type Reader interface {
+	io.Reader
+	io.WriterTo
+
+	// Next returns the next n bytes and consumes them. n <= 0 means all buffered
+	// bytes; fewer than n buffered gives io.ErrShortBuffer. The slice is valid only
+	// until the callback returns.
+	Next(n int) (buf []byte, err error)
+	// Peek is Next without consuming.
+	Peek(n int) (buf []byte, err error)
+	// Discard consumes n bytes; n <= 0 or n >= InboundBuffered discards everything.
+	Discard(n int) (discarded int, err error)
+	// InboundBuffered reports how many bytes can be read now.
+	InboundBuffered() int
+}
+
+// Writer queues outbound bytes. Write, Writev, ReadFrom, Flush, OutboundBuffered and
+// SendTo are for the connection's event loop only; AsyncWrite and AsyncWritev may be
+// called from any goroutine.
+//
+// Writes made during a callback are collected and sent with one write or writev when
+// the callback returns. A write the kernel takes only partly leaves the rest queued
+// with write readiness armed, so queued bytes always go out without another call.
+type Writer interface {
+	io.Writer     // loop only; returns len(p) once the bytes are queued or sent
+	io.ReaderFrom // loop only; queues everything read from r until io.EOF
+
+	// SendTo sends a datagram to addr; on a stream connection it gives ErrUnsupportedOp.
+	SendTo(buf []byte, addr net.Addr) (n int, err error)
+	// Writev is Write for several slices.
+	Writev(bs [][]byte) (n int, err error)
+	// Flush sends queued bytes now instead of when the callback returns.
+	Flush() error
+	// OutboundBuffered reports how many bytes are queued and not yet sent.
+	OutboundBuffered() int
+	// AsyncWrite queues buf from any goroutine. The loop takes ownership of buf until
+	// callback (if not nil) runs on the loop with the result.
+	AsyncWrite(buf []byte, callback AsyncCallback) (err error)
+	// AsyncWritev is AsyncWrite for several slices.
+	AsyncWritev(bs [][]byte, callback AsyncCallback) (err error)
+}
+
+// Socket manipulates the connection's file descriptor. Its methods may be called
+// from any goroutine while the connection is open.
+type Socket interface {
+	// Fd returns the descriptor; it stays owned by reactor.
+	Fd() int
+	// Dup returns a close-on-exec duplicate the caller must close.
+	Dup() (int, error)
+	// SetReadBuffer sets SO_RCVBUF.
+	SetReadBuffer(size int) error
+	// SetWriteBuffer sets SO_SNDBUF.
+	SetWriteBuffer(size int) error
+	// SetLinger sets SO_LINGER: secs < 0 restores the default background close,
+	// 0 discards unsent data and resets on close, > 0 waits up to secs.
+	SetLinger(secs int) error
+	// SetKeepAlivePeriod enables keep-alive with idle time and interval d.
+	SetKeepAlivePeriod(d time.Duration) error
+	// SetKeepAlive sets every keep-alive parameter; idle, intvl and cnt must be
+	// positive when enabled.
+	SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) error
+	// SetNoDelay sets TCP_NODELAY.
+	SetNoDelay(noDelay bool) error
+}
+
+// Conn is a connection served by an event loop.
+//
+// Unless a method says otherwise, call it only from the connection's event loop (in
+// callbacks). Wake, Close, CloseWithCallback, AsyncWrite, AsyncWritev, EventLoop and
+// the Socket methods are safe from any goroutine.
+type Conn interface {
+	Reader
+	Writer
+	Socket
+
+	// Context returns the value set by SetContext. Loop only.
+	Context() (ctx any)
+	// EventLoop returns the connection's loop. Any goroutine.
+	EventLoop() EventLoop
+	// SetContext attaches a value to the connection. Loop only.
+	SetContext(ctx any)
+	// LocalAddr is the local address. Loop only.
+	LocalAddr() net.Addr
+	// RemoteAddr is the peer's address. Loop only.
+	RemoteAddr() net.Addr
+	// Wake makes the loop call OnTraffic for this connection, then callback.
+	// Any goroutine.
+	Wake(callback AsyncCallback) error
+	// CloseWithCallback closes the connection as Close does and runs callback on the
+	// loop once it is closed. Any goroutine.
+	CloseWithCallback(callback AsyncCallback) error
+	// Close delivers the bytes already written, then closes the connection and runs
+	// OnClose. It returns at once. Any goroutine.
+	Close() error
+	// SetDeadline sets both deadlines. Any goroutine. (gnet: ErrUnsupportedOp.)
+	SetDeadline(t time.Time) error
+	// SetReadDeadline closes the connection when t passes, as a blocked Read on a
+	// net.Conn would fail; OnClose gets an error matching os.ErrDeadlineExceeded.
+	// Extend it after each message to bound the time between messages. A zero t
+	// clears it. Any goroutine.
+	SetReadDeadline(t time.Time) error
+	// SetWriteDeadline closes the connection when t passes with output still queued
+	// (the peer is not reading), and makes later writes fail with
+	// os.ErrDeadlineExceeded. A zero t clears it. Any goroutine.
+	SetWriteDeadline(t time.Time) error
 }

@@ -58,24 +58,6 @@ func HashSourceIP(rsa *unix.RawSockaddrAny) uint32 {
 	return 0
 }
 
-// HashAddr is HashSourceIP for a net.Addr, used when a caller registers a conn.
-func HashAddr(a net.Addr) uint32 {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return hashIP(a.IP)
-	case *net.UDPAddr:
-		return hashIP(a.IP)
-	}
-	return 0
-}
-
-func hashIP(ip net.IP) uint32 {
-	if ip4 := ip.To4(); ip4 != nil {
-		return HashBytes(ip4)
-	}
-	return HashBytes(ip)
-}
-
 func isV4Mapped(a []byte) bool {
 	for _, b := range a[:10] {
 		if b != 0 {
@@ -83,16 +65,6 @@ func isV4Mapped(a []byte) bool {
 		}
 	}
 	return a[10] == 0xff && a[11] == 0xff
-}
-
-// HashBytes is 32-bit FNV-1a.
-func HashBytes(b []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range b {
-		h ^= uint32(c)
-		h *= 16777619
-	}
-	return h
 }
 
 func ntohs(v uint16) uint16 {
