@@ -71,7 +71,8 @@ func (cli *Client) Stop() error {
 
 // Dial connects to address over network (tcp, tcp4, tcp6, udp, udp4, udp6 or unix)
 // and returns once OnOpen has run. The connect itself does not block an event loop:
-// it is registered with the poller. It fails after WithDialTimeout if set.
+// it is registered with the poller (the portable backend dials on a goroutine). It
+// fails after WithDialTimeout if set.
 func (cli *Client) Dial(network, address string) (Conn, error) {
 	return cli.DialContext(network, address, nil)
 }
@@ -105,7 +106,8 @@ func (cli *Client) DialContext(network, address string, ctx any) (Conn, error) {
 }
 
 // Enroll moves an established net.Conn (TCP, UDP or unix) onto the client's loops;
-// the net.Conn itself is closed, the loop serves a duplicate of its descriptor.
+// with a poller the net.Conn itself is closed and the loop serves a duplicate of its
+// descriptor (the portable backend serves the net.Conn itself).
 func (cli *Client) Enroll(c net.Conn) (Conn, error) { return cli.EnrollContext(c, nil) }
 
 // EnrollContext is Enroll that also sets the connection's context.

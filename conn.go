@@ -71,6 +71,8 @@ type conn struct {
 
 // connExtra is the state few connections need.
 type connExtra struct {
+	connIO // the platform's per-connection I/O state (empty with a poller)
+
 	local    net.Addr
 	onClosed []AsyncCallback // CloseWithCallback callbacks, run after OnClose
 	dial     *dialing        // set while connecting
@@ -238,7 +240,7 @@ func (c *conn) Flush() error {
 	if c.state == connClosed {
 		return c.opError("flush", errors.ErrConnClosed)
 	}
-	if err := c.loop.flush(c); err != nil {
+	if err := c.loop.flushNow(c); err != nil {
 		c.loop.closeNow(c, err)
 		return err
 	}

@@ -85,15 +85,6 @@ func (el *eventloop) readPackets(ps *packetSource) {
 	}
 }
 
-func (el *eventloop) packetTraffic(c *conn) {
-	defer el.recoverPanic(nil) // a datagram has no connection to close
-	action := el.handler.OnTraffic(c)
-	c.view = nil
-	if action == Shutdown {
-		el.eng.stop()
-	}
-}
-
 // queue adds a reply datagram; the address is either the current sender's (to == nil)
 // or to's.
 func (ps *packetSource) queue(el *eventloop, p []byte, bs [][]byte, to net.Addr) (int, error) {

@@ -14,6 +14,9 @@ import (
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
+// connIO: with a poller, a connection is its descriptor and needs nothing more.
+type connIO struct{}
+
 // localAddr is looked up on first use: most servers never ask, and getsockname on
 // every accept would be a syscall per connection for nothing.
 func (c *conn) localAddr() net.Addr {
@@ -214,6 +217,9 @@ func (el *eventloop) flush(c *conn) error {
 	}
 	return el.updateInterest(c)
 }
+
+// flushNow is Conn.Flush: flush writes at once already.
+func (el *eventloop) flushNow(c *conn) error { return el.flush(c) }
 
 func (el *eventloop) iovecs() []unix.Iovec {
 	v := el.io.iovecs[:0]

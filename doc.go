@@ -1,6 +1,6 @@
-// Package reactor is an event-loop networking library: one epoll (Linux) loop per
-// core, a load balancer in front, and an [EventHandler] called on the loop for every
-// connection event. Its API is gnet v2's, so a gnet v2 program builds unchanged
+// Package reactor is an event-loop networking library: one epoll (Linux) or kqueue
+// (macOS, BSD) loop per core, a load balancer in front, and an [EventHandler]
+// called on the loop for every connection event. Its API is gnet v2's, so a gnet v2 program builds unchanged
 // after its imports change to github.com/reactorgo/reactor (imported as gnet if the
 // code says gnet.).
 //
@@ -20,6 +20,16 @@
 // one write or writev when the callback returns; whatever the kernel does not take
 // stays queued with write readiness armed, so queued bytes always leave without
 // another call.
+//
+// # Platforms
+//
+// On Linux (epoll), macOS and the BSDs (kqueue) the loops own a poller, as above.
+// Everywhere else (Windows, ...), and with -tags reactor_std, a portable backend on
+// package net serves the same API under the same rules: a reader goroutine per
+// connection hands each chunk to the owning loop and waits for it, a writer
+// goroutine sends the loop's queued output. It costs two goroutines and a read
+// buffer per connection; the README lists what it lacks (WithBindToDevice,
+// SO_REUSEPORT balancing, Dup on Windows).
 //
 // # Callback order
 //

@@ -24,8 +24,9 @@ type EventLoop interface {
 	// arrives on the returned channel once OnOpen has run. A value stored in ctx with
 	// NewContext becomes the connection's context.
 	Register(ctx context.Context, addr net.Addr) (<-chan RegisteredResult, error)
-	// Enroll moves an established net.Conn onto this loop. The net.Conn is closed:
-	// the loop serves a duplicate of its descriptor.
+	// Enroll moves an established net.Conn onto this loop. With a poller the
+	// net.Conn is closed and the loop serves a duplicate of its descriptor; the
+	// portable backend serves the net.Conn itself.
 	Enroll(ctx context.Context, c net.Conn) (<-chan RegisteredResult, error)
 	// Execute runs runnable on the loop as soon as it can.
 	Execute(ctx context.Context, runnable Runnable) error
@@ -53,6 +54,7 @@ const (
 	taskDeadline // a deadline was moved earlier than the armed timer
 	taskTLSOut   // bytes a TLS handshake (on its own goroutine) sends
 	taskTLSDone  // a TLS handshake has finished
+	taskIO       // the first of the portable backend's own kinds (eventloop_std.go)
 )
 
 // task is work sent to a loop from another goroutine (or from the loop to itself).
@@ -73,6 +75,8 @@ type task struct {
 	tls       *tls.Config // taskOpen of a connection to serve over TLS
 	tlsClient bool        // ... as the client side
 	err       error
+	nc        net.Conn // the portable backend: a connection to serve, or the one of an I/O task
+	n         int      // the portable backend: bytes an I/O task moved
 }
 
 var taskPool = sync.Pool{New: func() any { return new(task) }}
@@ -262,6 +266,8 @@ func (el *eventloop) runTask(t *task) {
 		}
 	case taskTLSDone:
 		el.finishHandshake(c, t.err)
+	default:
+		el.runIOTask(t)
 	}
 }
 
@@ -490,4 +496,23 @@ func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 		result <- RegisteredResult{Conn: c}
 	}
 	el.handleAction(c, action)
+}
+
+func (el *eventloop) runTimersSafely() {
+	defer el.recoverPanic(nil)
+	el.timers.RunExpired(el.clock)
+}
+
+func (el *eventloop) stopDoneSafely() bool {
+	defer el.recoverPanic(nil)
+	return el.stopDone()
+}
+
+func (el *eventloop) packetTraffic(c *conn) {
+	defer el.recoverPanic(nil) // a datagram has no connection to close
+	action := el.handler.OnTraffic(c)
+	c.view = nil
+	if action == Shutdown {
+		el.eng.stop()
+	}
 }

@@ -43,6 +43,9 @@ type loopIO struct {
 	io     ioScratch // iovecs, accept address
 }
 
+// runIOTask: with a poller, I/O needs no tasks.
+func (el *eventloop) runIOTask(*task) {}
+
 func (el *eventloop) wake() error { return el.poller.Wake() }
 
 // closeIO releases the poller once the loop has exited.
@@ -131,16 +134,6 @@ func (el *eventloop) run() {
 func (el *eventloop) serveConnSafely(c *conn, ev *poller.Event) {
 	defer el.recoverPanic(c)
 	el.serveConn(c, ev)
-}
-
-func (el *eventloop) runTimersSafely() {
-	defer el.recoverPanic(nil)
-	el.timers.RunExpired(el.clock)
-}
-
-func (el *eventloop) stopDoneSafely() bool {
-	defer el.recoverPanic(nil)
-	return el.stopDone()
 }
 
 // wait returns ready events, waiting at most timeout. A loop that just handled

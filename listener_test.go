@@ -45,23 +45,3 @@ func TestUnixStaleSocketIsReplaced(t *testing.T) {
 		t.Fatal("Run on a live socket path did not fail")
 	}
 }
-
-// TestBindToDevice binds the listener to the loopback interface (SO_BINDTODEVICE
-// needs CAP_NET_RAW, which the test runs have as root).
-func TestBindToDevice(t *testing.T) {
-	t.Parallel()
-	s := startTCP(t, &hooks{traffic: echoTraffic}, gnet.WithBindToDevice("lo"))
-	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("bound to lo")}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- gnet.Run(&hooks{}, "tcp://127.0.0.1:0", gnet.WithBindToDevice("no-such-if0")) }()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("Run bound to a missing interface succeeded")
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("Run bound to a missing interface did not fail")
-	}
-}

@@ -116,36 +116,6 @@ func TestUDPSendToAndWriteErrors(t *testing.T) {
 	}
 }
 
-func TestUDPReusePortSpreadsOverLoops(t *testing.T) {
-	t.Parallel()
-	var (
-		mu    sync.Mutex
-		loops = map[gnet.EventLoop]int{}
-	)
-	h := &hooks{traffic: func(c gnet.Conn) gnet.Action {
-		mu.Lock()
-		loops[c.EventLoop()]++
-		mu.Unlock()
-		return echoTraffic(c)
-	}}
-	s := startServer(t, h, "udp://127.0.0.1:0", gnet.WithReusePort(true), gnet.WithNumEventLoop(2))
-	runClients(t, 32, 30*time.Second, func(i int) error {
-		c, err := net.Dial("udp", s.addr)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		return udpRoundTrip(c, []byte(fmt.Sprint("ping ", i)))
-	})
-	mu.Lock()
-	defer mu.Unlock()
-	// The kernel hashes each source port to one of the two sockets: 32 senders all
-	// landing on one has probability 2^-31.
-	if len(loops) != 2 {
-		t.Fatalf("datagrams from 32 senders were served by %d loops, want 2", len(loops))
-	}
-}
-
 func TestRotateMixedProtocols(t *testing.T) {
 	t.Parallel()
 	path := unixSocketPath(t)
