@@ -193,3 +193,13 @@ func (*timeoutError) Temporary() bool { return true }
 func (*timeoutError) Is(target error) bool {
 	return target == os.ErrDeadlineExceeded || target == context.DeadlineExceeded
 }
+
+// dial connects to addr and hands the connection to el; the returned channel
+// delivers the conn once OnOpen has run, or the connect error.
+func (el *eventloop) dial(network string, addr net.Addr, value any, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {
+	ctx := context.Background()
+	if value != nil {
+		ctx = NewContext(ctx, value)
+	}
+	return el.dialContext(ctx, network, addr, timeout, tlsCfg)
+}

@@ -12,16 +12,6 @@ import (
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
-// dial connects to addr on a goroutine of its own and hands the connection to el;
-// the returned channel delivers the conn once OnOpen has run, or the dial error.
-func (el *eventloop) dial(network string, addr net.Addr, value any, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {
-	ctx := context.Background()
-	if value != nil {
-		ctx = NewContext(ctx, value)
-	}
-	return el.dialContext(ctx, network, addr, timeout, tlsCfg)
-}
-
 // dialContext connects with package net, bounded by timeout and ctx and given up when
 // the engine stops; with tlsCfg a client TLS handshake follows before OnOpen.
 func (el *eventloop) dialContext(ctx context.Context, network string, addr net.Addr, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {

@@ -14,16 +14,6 @@ import (
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
-// dial starts a non-blocking connect to addr and hands the socket to el; the
-// returned channel delivers the conn once OnOpen has run, or the connect error.
-func (el *eventloop) dial(network string, addr net.Addr, value any, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {
-	ctx := context.Background()
-	if value != nil {
-		ctx = NewContext(ctx, value)
-	}
-	return el.dialContext(ctx, network, addr, timeout, tlsCfg)
-}
-
 // dialContext connects; with tlsCfg a client TLS handshake follows before OnOpen.
 func (el *eventloop) dialContext(ctx context.Context, network string, addr net.Addr, timeout time.Duration, tlsCfg *tls.Config) (<-chan RegisteredResult, error) {
 	if el.exited.Load() || el.stopping.Load() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -368,6 +369,50 @@ func (eng *engine) cleanup() {
 		eng.flushLog()
 	}
 	close(eng.done)
+}
+
+// open creates the loops and the listeners.
+func (eng *engine) open() error {
+	eng.lb = newLoadBalancer(eng.opts.LB)
+	for i := 0; i < eng.opts.NumEventLoop; i++ {
+		el, err := newEventLoop(eng, i)
+		if err != nil {
+			return err
+		}
+		eng.loops = append(eng.loops, el)
+		eng.lb.add(el)
+	}
+	for _, pa := range eng.protoAddrs {
+		network, address, err := parseProtoAddr(pa)
+		if err != nil {
+			return err
+		}
+		b := &boundAddr{network: network, address: address, tls: eng.opts.TLSConfig}
+		if cfg, ok := eng.opts.TLSListenerConfigs[pa]; ok {
+			b.tls = cfg
+		}
+		if network[:3] == "udp" {
+			b.tls = nil // datagrams are not a stream: TLS does not apply (DTLS is another protocol)
+		}
+		if err := eng.bind(b); err != nil {
+			return err
+		}
+		eng.bound = append(eng.bound, b)
+	}
+	return nil
+}
+
+// listen opens a listener and keeps it for cleanup.
+func (eng *engine) listen(network, address string) (*listener, error) {
+	ln, err := eng.listenSocket(network, address)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Addr: stringAddr{network, address}, Err: err}
+	}
+	eng.lnMu.Lock()
+	eng.listeners = append(eng.listeners, ln)
+	eng.lnMu.Unlock()
+	eng.openListeners.Add(1)
+	return ln, nil
 }
 
 // parseProtoAddr splits "scheme://address".

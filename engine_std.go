@@ -65,58 +65,26 @@ func (b *boundAddr) dup() (int, error) {
 	return fd, nil
 }
 
-// open creates the loops and one listener per address, served by loop 0's
-// goroutines: without a poller, SO_REUSEPORT has nothing to spread, and the load
-// balancer picks the loop of every connection.
-func (eng *engine) open() error {
-	eng.lb = newLoadBalancer(eng.opts.LB)
-	for i := 0; i < eng.opts.NumEventLoop; i++ {
-		el, err := newEventLoop(eng, i)
-		if err != nil {
-			return err
-		}
-		eng.loops = append(eng.loops, el)
-		eng.lb.add(el)
+// bind opens b's one listener, served by loop 0's goroutines: without a poller,
+// SO_REUSEPORT has nothing to spread, and the load balancer picks the loop of every
+// connection.
+func (eng *engine) bind(b *boundAddr) error {
+	ln, err := eng.listen(b.network, b.address)
+	if err != nil {
+		return err
 	}
-	for _, pa := range eng.protoAddrs {
-		network, address, err := parseProtoAddr(pa)
-		if err != nil {
-			return err
-		}
-		b := &boundAddr{network: network, address: address, tls: eng.opts.TLSConfig}
-		if cfg, ok := eng.opts.TLSListenerConfigs[pa]; ok {
-			b.tls = cfg
-		}
-		ln, err := eng.listen(network, address)
-		if err != nil {
-			return err
-		}
-		b.ln = ln
-		el := eng.loops[0]
-		lln := &loopListener{listener: ln, tls: b.tls}
-		if ln.pc != nil {
-			lln.tls = nil // datagrams are not a stream: TLS does not apply
-			lln.packets = newPacketSource(el, ln)
-		}
-		el.lns = append(el.lns, lln)
-		eng.bound = append(eng.bound, b)
+	b.ln = ln
+	el := eng.loops[0]
+	lln := &loopListener{listener: ln, tls: b.tls}
+	if ln.pc != nil {
+		lln.packets = newPacketSource(el, ln)
 	}
+	el.lns = append(el.lns, lln)
 	return nil
 }
 
-func (eng *engine) listen(network, address string) (*listener, error) {
-	ln, err := eng.listenNet(network, address)
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: stringAddr{network, address}, Err: err}
-	}
-	eng.lnMu.Lock()
-	eng.listeners = append(eng.listeners, ln)
-	eng.lnMu.Unlock()
-	eng.openListeners.Add(1)
-	return ln, nil
-}
-
-func (eng *engine) listenNet(network, address string) (*listener, error) {
+// listenSocket opens a listener with package net.
+func (eng *engine) listenSocket(network, address string) (*listener, error) {
 	if eng.opts.BindToDevice != "" {
 		return nil, fmt.Errorf("bind to device: %w", errors.ErrUnsupportedOp)
 	}

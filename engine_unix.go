@@ -13,60 +13,38 @@ import (
 	"github.com/reactorgo/reactor/pkg/errors"
 )
 
-// open creates the loops and listeners and registers each listener with the loop that
-// accepts on it: every loop its own with SO_REUSEPORT, otherwise loop 0 for all.
-func (eng *engine) open() error {
-	eng.lb = newLoadBalancer(eng.opts.LB)
-	for i := 0; i < eng.opts.NumEventLoop; i++ {
-		el, err := newEventLoop(eng, i)
+// bind opens b's listeners and registers each with the loop that accepts on it:
+// every loop its own with SO_REUSEPORT, otherwise loop 0 for all.
+func (eng *engine) bind(b *boundAddr) error {
+	for _, el := range eng.loops {
+		if b.ln != nil && (!eng.opts.ReusePort || b.network == "unix") {
+			break
+		}
+		addr := b.address
+		if b.ln != nil {
+			addr = b.ln.Addr.String() // port 0: the other loops join the port the first got
+		}
+		ln, err := eng.listen(b.network, addr)
 		if err != nil {
 			return err
 		}
-		eng.loops = append(eng.loops, el)
-		eng.lb.add(el)
-	}
-	for _, pa := range eng.protoAddrs {
-		network, address, err := parseProtoAddr(pa)
-		if err != nil {
+		if b.ln == nil {
+			b.ln = ln
+		}
+		if err := el.poller.Add(ln.Fd, poller.Readable); err != nil {
 			return err
 		}
-		b := &boundAddr{network: network, address: address, tls: eng.opts.TLSConfig}
-		if cfg, ok := eng.opts.TLSListenerConfigs[pa]; ok {
-			b.tls = cfg
+		lln := &loopListener{Listener: ln, tls: b.tls}
+		if ln.Network[:3] == "udp" {
+			lln.packets = newPacketSource(el, ln)
 		}
-		if network[:3] == "udp" {
-			b.tls = nil // datagrams are not a stream: TLS does not apply (DTLS is another protocol)
-		}
-		for _, el := range eng.loops {
-			if b.ln != nil && (!eng.opts.ReusePort || network == "unix") {
-				break
-			}
-			addr := address
-			if b.ln != nil {
-				addr = b.ln.Addr.String() // port 0: the other loops join the port the first got
-			}
-			ln, err := eng.listen(network, addr)
-			if err != nil {
-				return err
-			}
-			if b.ln == nil {
-				b.ln = ln
-			}
-			if err := el.poller.Add(ln.Fd, poller.Readable); err != nil {
-				return err
-			}
-			lln := &loopListener{Listener: ln, tls: b.tls}
-			if ln.Network[:3] == "udp" {
-				lln.packets = newPacketSource(el, ln)
-			}
-			el.lns = append(el.lns, lln)
-		}
-		eng.bound = append(eng.bound, b)
+		el.lns = append(el.lns, lln)
 	}
 	return nil
 }
 
-func (eng *engine) listen(network, address string) (*socket.Listener, error) {
+// listenSocket opens a listening socket with the engine's options.
+func (eng *engine) listenSocket(network, address string) (*socket.Listener, error) {
 	cfg := socket.ListenConfig{
 		// As package net does: a restarted server must not wait out TIME_WAIT.
 		ReuseAddr:    true,
@@ -88,14 +66,7 @@ func (eng *engine) listen(network, address string) (*socket.Listener, error) {
 	default:
 		ln, err = socket.ListenTCP(network, address, cfg)
 	}
-	if err != nil {
-		return nil, &net.OpError{Op: "listen", Net: network, Addr: stringAddr{network, address}, Err: err}
-	}
-	eng.lnMu.Lock()
-	eng.listeners = append(eng.listeners, ln)
-	eng.lnMu.Unlock()
-	eng.openListeners.Add(1)
-	return ln, nil
+	return ln, err
 }
 
 // configureConn applies the per-connection socket options to an accepted socket.
