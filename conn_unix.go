@@ -25,28 +25,44 @@ func (c *conn) localAddr() net.Addr {
 	}
 	x := c.extra()
 	if x.local == nil && c.state != connClosed {
-		if sa, err := unix.Getsockname(c.fd); err == nil {
+		if sa, err := unix.Getsockname(int(c.fd)); err == nil {
 			x.local = socket.SockaddrToAddr(c.network(), sa)
 		}
 	}
 	return x.local
 }
 
+// remoteAddr is built on first use and kept: for an accepted connection from peer,
+// for a received datagram from its sender, so that neither costs an allocation
+// unless the handler asks who is on the other end. Loop only.
+func (c *conn) remoteAddr() net.Addr {
+	if c.remote == nil {
+		switch {
+		case c.kind == packetConn:
+			ps := c.x.packets
+			c.remote = socket.UDPAddrFromRaw(&ps.inAddr[ps.cur])
+		case c.peer.Compact():
+			c.remote = c.peer.Addr()
+		}
+	}
+	return c.remote
+}
+
 // sockopt runs a socket-option call unless the connection is closed, in which case
 // its descriptor number may already belong to someone else.
 func (c *conn) sockopt(op string, fn func(fd int) error) error {
 	if c.closed.Load() {
-		return c.opError(op, errors.ErrConnClosed)
+		return c.anyOpError(op, errors.ErrConnClosed)
 	}
-	if err := fn(c.fd); err != nil {
-		return c.opError(op, err)
+	if err := fn(int(c.fd)); err != nil {
+		return c.anyOpError(op, err)
 	}
 	return nil
 }
 
-func (c *conn) isTCP() bool { _, ok := c.remote.(*net.TCPAddr); return ok }
+func (c *conn) isTCP() bool { return c.peer.Net() == socket.NetTCP }
 
-func (c *conn) Fd() int { return c.fd }
+func (c *conn) Fd() int { return int(c.fd) }
 
 func (c *conn) Dup() (int, error) {
 	fd := -1
@@ -71,27 +87,27 @@ func (c *conn) SetLinger(secs int) error {
 
 func (c *conn) SetNoDelay(noDelay bool) error {
 	if !c.isTCP() {
-		return c.opError("set nodelay", errors.ErrUnsupportedOp)
+		return c.anyOpError("set nodelay", errors.ErrUnsupportedOp)
 	}
 	return c.sockopt("set nodelay", func(fd int) error { return socket.SetNoDelay(fd, noDelay) })
 }
 
 func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
 	if !c.isTCP() {
-		return c.opError("set keepalive", errors.ErrUnsupportedOp)
+		return c.anyOpError("set keepalive", errors.ErrUnsupportedOp)
 	}
 	if d <= 0 {
-		return c.opError("set keepalive", errors.ErrInvalidOption)
+		return c.anyOpError("set keepalive", errors.ErrInvalidOption)
 	}
 	return c.sockopt("set keepalive", func(fd int) error { return socket.SetKeepAlive(fd, true, d, d, 9) })
 }
 
 func (c *conn) SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) error {
 	if !c.isTCP() {
-		return c.opError("set keepalive", errors.ErrUnsupportedOp)
+		return c.anyOpError("set keepalive", errors.ErrUnsupportedOp)
 	}
 	if enabled && (idle < time.Second || intvl < time.Second || cnt < 1) {
-		return c.opError("set keepalive", errors.ErrInvalidOption)
+		return c.anyOpError("set keepalive", errors.ErrInvalidOption)
 	}
 	return c.sockopt("set keepalive", func(fd int) error {
 		return socket.SetKeepAlive(fd, enabled, idle, intvl, cnt)
@@ -122,7 +138,7 @@ func (el *eventloop) serveConn(c *conn, ev *poller.Event) {
 func (el *eventloop) read(c *conn) {
 	budget := el.eng.opts.EdgeTriggeredIOChunk
 	for {
-		n, err := socket.Read(c.fd, el.buf)
+		n, err := socket.Read(int(c.fd), el.buf)
 		switch {
 		case err == unix.EAGAIN:
 			return
@@ -205,9 +221,9 @@ func (el *eventloop) flush(c *conn) error {
 			err error
 		)
 		if len(el.io.iov) == 1 {
-			n, err = socket.Write(c.fd, el.io.iov[0])
+			n, err = socket.Write(int(c.fd), el.io.iov[0])
 		} else {
-			n, err = socket.Writev(c.fd, el.iovecs())
+			n, err = socket.Writev(int(c.fd), el.iovecs())
 		}
 		clear(el.io.iov)
 		if err == unix.EAGAIN {
@@ -261,7 +277,7 @@ func (el *eventloop) updateInterest(c *conn) error {
 	if uint8(want) == c.interest {
 		return nil
 	}
-	if err := el.poller.Modify(c.fd, want); err != nil {
+	if err := el.poller.Modify(int(c.fd), want); err != nil {
 		return err
 	}
 	c.interest = uint8(want)
@@ -355,21 +371,23 @@ func (el *eventloop) finishClose(c *conn, err error) {
 	opened := c.state != connHandshaking
 	c.state = connClosed
 	c.closed.Store(true)
-	el.timers.Cancel(c.idle)
 	var onClosed []AsyncCallback
 	if x := c.x; x != nil {
+		el.timers.Cancel(x.idle)
 		el.timers.Cancel(x.timer)
-		el.timers.Cancel(x.deadline)
 		onClosed, x.onClosed = x.onClosed, nil
 	}
-	el.poller.Delete(c.fd)
-	if err == nil {
-		el.discardInput(c.fd)
+	if d := c.dl.Load(); d != nil {
+		el.timers.Cancel(d.timer)
 	}
-	if cerr := socket.Close(c.fd); cerr != nil && err == nil {
+	el.poller.Delete(int(c.fd))
+	if err == nil {
+		el.discardInput(int(c.fd))
+	}
+	if cerr := socket.Close(int(c.fd)); cerr != nil && err == nil {
 		err = cerr
 	}
-	el.conns[c.fd] = nil
+	el.conns.remove(c)
 	el.eng.connClosed(el)
 	c.outbound.Reset(&el.slab)
 	if c.inbound != nil {
@@ -411,7 +429,8 @@ func (el *eventloop) discardInput(fd int) {
 func (el *eventloop) startIdleTimer(c *conn) {
 	d := int64(el.eng.opts.IdleTimeout)
 	c.lastActive = el.clock
-	c.idle = timer.New(func() {
+	x := c.extra()
+	x.idle = timer.New(func() {
 		if c.state != connOpen {
 			return
 		}
@@ -419,9 +438,9 @@ func (el *eventloop) startIdleTimer(c *conn) {
 			el.closeConn(c, errors.ErrIdleTimeout)
 			return
 		}
-		el.timers.Schedule(c.idle, c.lastActive+d)
+		el.timers.Schedule(x.idle, c.lastActive+d)
 	})
-	el.timers.Schedule(c.idle, c.lastActive+d)
+	el.timers.Schedule(x.idle, c.lastActive+d)
 }
 
 // checkDeadlines enforces c's deadlines and arms its deadline timer for the next one.
@@ -433,9 +452,13 @@ func (el *eventloop) checkDeadlines(c *conn) {
 	if c.state != connOpen && c.state != connDraining {
 		return
 	}
-	c.deadlineAt.Store(0) // re-evaluating: setters must now ask for a task
+	dl := c.dl.Load()
+	if dl == nil {
+		return // no deadline was ever set
+	}
+	dl.armedAt.Store(0) // re-evaluating: setters must now ask for a task
 	now := time.Now().UnixNano()
-	r, w := c.readDeadline.Load(), c.writeDeadline.Load()
+	r, w := dl.read.Load(), dl.write.Load()
 	if c.state == connOpen && r != 0 && now >= r {
 		el.closeNow(c, c.opError("read", os.ErrDeadlineExceeded))
 		return
@@ -450,14 +473,13 @@ func (el *eventloop) checkDeadlines(c *conn) {
 			next = d
 		}
 	}
-	x := c.extra()
 	if next == 0 {
-		el.timers.Cancel(x.deadline)
+		el.timers.Cancel(dl.timer)
 		return
 	}
-	if x.deadline == nil {
-		x.deadline = timer.New(func() { el.checkDeadlines(c) })
+	if dl.timer == nil {
+		dl.timer = timer.New(func() { el.checkDeadlines(c) })
 	}
-	el.timers.Schedule(x.deadline, el.now()+(next-now))
-	c.deadlineAt.Store(next)
+	el.timers.Schedule(dl.timer, el.now()+(next-now))
+	dl.armedAt.Store(next)
 }

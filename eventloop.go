@@ -14,6 +14,7 @@ import (
 	"github.com/reactorgo/reactor/internal/buffer"
 	"github.com/reactorgo/reactor/internal/poller"
 	"github.com/reactorgo/reactor/internal/queue"
+	"github.com/reactorgo/reactor/internal/socket"
 	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
@@ -68,7 +69,8 @@ type task struct {
 	delay     time.Duration
 	size      int // bytes an AsyncWrite holds against the loop's limit
 	fd        int
-	remote    net.Addr
+	peer      socket.Peer // taskOpen of an accepted conn: its peer's address...
+	remote    net.Addr    // ... or the address kept whole (see newConn)
 	result    chan RegisteredResult
 	dial      *dialing    // taskOpen of a connect still in progress
 	tls       *tls.Config // taskOpen of a connection to serve over TLS
@@ -97,8 +99,8 @@ type eventloop struct {
 	handler EventHandler
 	poller  *poller.Poller
 	events  []poller.Event
-	buf     []byte  // the read buffer shared by every connection of the loop
-	conns   []*conn // indexed by file descriptor
+	buf     []byte // the read buffer shared by every connection of the loop
+	conns   connTable
 	slab    buffer.Slab
 	timers  timer.Heap
 	epoch   time.Time
@@ -144,7 +146,7 @@ func (el *eventloop) submit(kind taskKind, c *conn, buf []byte, bufs [][]byte, c
 		// queued; otherwise it could never be sent.
 		if total := el.asyncBytes.Add(int64(size)); total > int64(limit) && total != int64(size) {
 			el.asyncBytes.Add(-int64(size))
-			return c.opError("async write", errors.ErrAsyncQueueFull)
+			return c.anyOpError("async write", errors.ErrAsyncQueueFull)
 		}
 	}
 	t := getTask(kind)
