@@ -51,14 +51,14 @@ func (el *eventloop) dialContext(ctx context.Context, network string, addr net.A
 // startConnecting registers a socket whose connect is in progress; it becomes
 // writable when the outcome is known.
 func (el *eventloop) startConnecting(t *task) {
-	c := el.newConn(t.fd, t.remote, FromContext(t.ctx))
+	c := el.newConn(t.fd, socket.Peer{}, t.remote, FromContext(t.ctx))
 	c.state = connConnecting
 	c.extra().dial = t.dial
-	if err := el.poller.Add(c.fd, poller.Writable); err != nil {
+	if err := el.poller.Add(int(c.fd), poller.Writable); err != nil {
 		el.failDial(c, err)
 		return
 	}
-	el.track(c)
+	el.conns.add(c)
 	if t.delay > 0 {
 		c.x.timer = el.after(t.delay, func() { el.failDial(c, errDialTimeout) })
 	}
@@ -75,11 +75,11 @@ func (el *eventloop) startConnecting(t *task) {
 
 // finishDial completes a connect once the socket reports writable.
 func (el *eventloop) finishDial(c *conn) {
-	if err := socket.ConnectResult(c.fd); err != nil {
+	if err := socket.ConnectResult(int(c.fd)); err != nil {
 		el.failDial(c, err)
 		return
 	}
-	if err := el.poller.Modify(c.fd, el.connInterest()); err != nil {
+	if err := el.poller.Modify(int(c.fd), el.connInterest()); err != nil {
 		el.failDial(c, err)
 		return
 	}
@@ -111,11 +111,9 @@ func (el *eventloop) failDial(c *conn, err error) {
 	if d.stop != nil {
 		d.stop()
 	}
-	el.poller.Delete(c.fd)
-	socket.Close(c.fd)
-	if c.fd < len(el.conns) && el.conns[c.fd] == c {
-		el.conns[c.fd] = nil
-	}
+	el.poller.Delete(int(c.fd))
+	socket.Close(int(c.fd))
+	el.conns.remove(c)
 	el.eng.connClosed(el)
-	d.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: d.network, Addr: c.remote, Err: err}}
+	d.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: d.network, Addr: c.remoteAddr(), Err: err}}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reactorgo/reactor/internal/buffer"
+	"github.com/reactorgo/reactor/internal/socket"
 	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/internal/tlsconn"
 	"github.com/reactorgo/reactor/pkg/errors"
@@ -32,22 +33,15 @@ const (
 	packetConn                   // a datagram received on a UDP listener, valid only in OnTraffic
 )
 
-// conn is a connection. Every field is owned by the loop except the atomics, which
-// other goroutines may touch. Rarely used state lives in x, allocated on first use by
-// the loop, so that an idle connection stays small.
+// conn is a connection. Every field is owned by the loop except the atomics and those
+// fixed when the conn is made (loop, fd, kind, peer), which other goroutines may read.
+// Rarely used state lives in x, allocated on first use by the loop, and deadlines in
+// dl, allocated by the first setter: an idle connection is one 192-byte object (see
+// TestConnSize), which matters to a server holding many of them.
 type conn struct {
-	fd    int
-	loop  *eventloop
-	kind  connKind
-	state connState
-
-	dirty      bool        // queued on loop.dirty for a flush after the callback
-	writeArmed bool        // queued output is waiting for write readiness
-	viewOwned  bool        // view aliases inbound rather than the loop's read buffer
-	readPaused bool        // reading is paused: pauses != 0
-	pauses     uint8       // why reading is paused (pauseOutbound, pauseInbound)
-	interest   uint8       // what the poller has registered (level-triggered mode)
-	closed     atomic.Bool // mirrors state == connClosed for other goroutines
+	loop *eventloop
+	x    *connExtra
+	ctx  any
 
 	// inbound keeps unread bytes between events, in a slab chunk; nil when there are
 	// none, so an idle connection holds no read buffer. view is what the Reader
@@ -56,17 +50,27 @@ type conn struct {
 	view     []byte
 	outbound buffer.Outbound
 
+	// remote is the peer's address as a net.Addr. For an accepted connection it is
+	// built from peer on the first RemoteAddr (loop only); an address peer cannot
+	// hold is set here when the conn is made and never changes (see peerAddr).
 	remote net.Addr
-	ctx    any
+	dl     atomic.Pointer[connDeadlines]
 
-	// Deadlines, as wall-clock UnixNano (0: none), settable from any goroutine;
-	// deadlineAt is when the loop's deadline timer is armed (0: not armed).
-	readDeadline, writeDeadline, deadlineAt atomic.Int64
+	lastActive int64 // loop clock of the last traffic, for the idle timeout
 
-	lastActive int64        // loop clock of the last traffic, for the idle timeout
-	idle       *timer.Timer // the idle-timeout timer, re-armed lazily
+	fd     int32
+	closed atomic.Bool // mirrors state == connClosed for other goroutines
+	kind   connKind
+	state  connState
 
-	x *connExtra
+	dirty      bool  // queued on loop.dirty for a flush after the callback
+	writeArmed bool  // queued output is waiting for write readiness
+	viewOwned  bool  // view aliases inbound rather than the loop's read buffer
+	readPaused bool  // reading is paused: pauses != 0
+	pauses     uint8 // why reading is paused (pauseOutbound, pauseInbound)
+	interest   uint8 // what the poller has registered (level-triggered mode)
+
+	peer socket.Peer
 }
 
 // connExtra is the state few connections need.
@@ -74,10 +78,10 @@ type connExtra struct {
 	connIO // the platform's per-connection I/O state (empty with a poller)
 
 	local    net.Addr
-	onClosed []AsyncCallback // CloseWithCallback callbacks, run after OnClose
-	dial     *dialing        // set while connecting
-	timer    *timer.Timer    // drain timeout, or dial timeout while connecting
-	deadline *timer.Timer
+	onClosed []AsyncCallback  // CloseWithCallback callbacks, run after OnClose
+	dial     *dialing         // set while connecting
+	timer    *timer.Timer     // drain timeout, or dial timeout while connecting
+	idle     *timer.Timer     // the idle-timeout timer, re-armed lazily
 	packets  *packetSource    // the UDP listener a packetConn belongs to
 	tls      *tlsconn.Session // set for TLS connections
 }
@@ -285,7 +289,7 @@ func (c *conn) LocalAddr() net.Addr  { return c.localAddr() }
 func (c *conn) Close() error         { return c.CloseWithCallback(nil) }
 func (c *conn) Wake(cb AsyncCallback) error {
 	if c.kind == packetConn {
-		return c.opError("wake", errors.ErrUnsupportedOp)
+		return c.anyOpError("wake", errors.ErrUnsupportedOp)
 	}
 	return c.loop.submit(taskWake, c, nil, nil, cb)
 }
@@ -299,48 +303,6 @@ func (c *conn) CloseWithCallback(cb AsyncCallback) error {
 	return c.loop.submit(taskClose, c, nil, nil, cb)
 }
 
-func (c *conn) SetDeadline(t time.Time) error { return c.setDeadline("set deadline", t, true, true) }
-func (c *conn) SetReadDeadline(t time.Time) error {
-	return c.setDeadline("set read deadline", t, true, false)
-}
-func (c *conn) SetWriteDeadline(t time.Time) error {
-	return c.setDeadline("set write deadline", t, false, true)
-}
-
-// setDeadline stores a deadline from any goroutine. The loop's deadline timer reads
-// the stored values whenever it fires, so moving a deadline later (the usual case:
-// extending it after each message) needs nothing more; only a deadline earlier than
-// the armed timer sends the loop a task to re-arm it.
-func (c *conn) setDeadline(op string, t time.Time, read, write bool) error {
-	if c.kind == packetConn {
-		return c.opError(op, errors.ErrUnsupportedOp)
-	}
-	if c.closed.Load() {
-		return c.opError(op, errors.ErrConnClosed)
-	}
-	var v int64
-	if !t.IsZero() {
-		v = max(t.UnixNano(), 1)
-	}
-	if read {
-		c.readDeadline.Store(v)
-	}
-	if write {
-		c.writeDeadline.Store(v)
-	}
-	if at := c.deadlineAt.Load(); v != 0 && (at == 0 || v < at) {
-		return c.loop.submit(taskDeadline, c, nil, nil, nil)
-	}
-	return nil
-}
-
-// writeExpired reports whether the write deadline has passed; writes then fail, as
-// they do on a net.Conn.
-func (c *conn) writeExpired() bool {
-	w := c.writeDeadline.Load()
-	return w != 0 && time.Now().UnixNano() >= w
-}
-
 // writerFunc adapts a queueing function to io.Writer, for io.Copy.
 type writerFunc func([]byte) error
 
@@ -352,25 +314,46 @@ func (f writerFunc) Write(p []byte) (int, error) {
 }
 
 // opError gives an error its context once, at the public API, as package net does.
+// Loop only: it reads state the loop changes; other goroutines use anyOpError.
 func (c *conn) opError(op string, err error) error {
 	var local net.Addr
 	if c.x != nil {
 		local = c.x.local
 	}
-	return &net.OpError{Op: op, Net: c.network(), Source: local, Addr: c.remote, Err: err}
+	return &net.OpError{Op: op, Net: c.network(), Source: local, Addr: c.remoteAddr(), Err: err}
 }
+
+// anyOpError is opError for any goroutine: it reads only what is fixed when the conn
+// is made, so it builds the peer's address afresh (an error path) and leaves out the
+// local one, which the loop looks up lazily.
+func (c *conn) anyOpError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.network(), Addr: c.peerAddr(), Err: err}
+}
+
+// peerAddr is the peer's address for any goroutine: the one kept whole when the conn
+// was made, else a new one built from peer (nil for a received datagram, whose
+// sender changes with each one).
+func (c *conn) peerAddr() net.Addr {
+	if c.kind == packetConn {
+		return nil
+	}
+	if c.peer.Compact() {
+		return c.peer.Addr()
+	}
+	return c.remote // set before the conn was shared and never changed since
+}
+
+func (c *conn) isTCP() bool { return c.peer.Net() == socket.NetTCP }
 
 func (c *conn) network() string {
 	switch {
 	case c.kind != streamConn:
 		return "udp"
-	case isUnixAddr(c.remote):
+	case c.peer.Net() == socket.NetUnix:
 		return "unix"
 	}
 	return "tcp"
 }
-
-func isUnixAddr(a net.Addr) bool { _, ok := a.(*net.UnixAddr); return ok }
 
 // closeConn closes c cleanly: queued output is delivered first (bounded by the drain
 // timeout), then the socket is closed and OnClose runs with err.
@@ -414,12 +397,14 @@ func (el *eventloop) finishClose(c *conn, err error) {
 	opened := c.state != connHandshaking
 	c.state = connClosed
 	c.closed.Store(true)
-	el.timers.Cancel(c.idle)
 	var onClosed []AsyncCallback
 	if x := c.x; x != nil {
+		el.timers.Cancel(x.idle)
 		el.timers.Cancel(x.timer)
-		el.timers.Cancel(x.deadline)
 		onClosed, x.onClosed = x.onClosed, nil
+	}
+	if d := c.dl.Load(); d != nil {
+		el.timers.Cancel(d.timer)
 	}
 	err = el.release(c, err)
 	el.eng.connClosed(el)
@@ -492,7 +477,8 @@ func (el *eventloop) checkWaterMarks(c *conn) {
 func (el *eventloop) startIdleTimer(c *conn) {
 	d := int64(el.eng.opts.IdleTimeout)
 	c.lastActive = el.clock
-	c.idle = timer.New(func() {
+	x := c.extra()
+	x.idle = timer.New(func() {
 		if c.state != connOpen {
 			return
 		}
@@ -500,9 +486,9 @@ func (el *eventloop) startIdleTimer(c *conn) {
 			el.closeConn(c, errors.ErrIdleTimeout)
 			return
 		}
-		el.timers.Schedule(c.idle, c.lastActive+d)
+		el.timers.Schedule(x.idle, c.lastActive+d)
 	})
-	el.timers.Schedule(c.idle, c.lastActive+d)
+	el.timers.Schedule(x.idle, c.lastActive+d)
 }
 
 // checkDeadlines enforces c's deadlines and arms its deadline timer for the next one.
@@ -514,9 +500,13 @@ func (el *eventloop) checkDeadlines(c *conn) {
 	if c.state != connOpen && c.state != connDraining {
 		return
 	}
-	c.deadlineAt.Store(0) // re-evaluating: setters must now ask for a task
+	dl := c.dl.Load()
+	if dl == nil {
+		return // no deadline was ever set
+	}
+	dl.armedAt.Store(0) // re-evaluating: setters must now ask for a task
 	now := time.Now().UnixNano()
-	r, w := c.readDeadline.Load(), c.writeDeadline.Load()
+	r, w := dl.read.Load(), dl.write.Load()
 	if c.state == connOpen && r != 0 && now >= r {
 		el.closeNow(c, c.opError("read", os.ErrDeadlineExceeded))
 		return
@@ -531,14 +521,13 @@ func (el *eventloop) checkDeadlines(c *conn) {
 			next = d
 		}
 	}
-	x := c.extra()
 	if next == 0 {
-		el.timers.Cancel(x.deadline)
+		el.timers.Cancel(dl.timer)
 		return
 	}
-	if x.deadline == nil {
-		x.deadline = timer.New(func() { el.checkDeadlines(c) })
+	if dl.timer == nil {
+		dl.timer = timer.New(func() { el.checkDeadlines(c) })
 	}
-	el.timers.Schedule(x.deadline, el.now()+(next-now))
-	c.deadlineAt.Store(next)
+	el.timers.Schedule(dl.timer, el.now()+(next-now))
+	dl.armedAt.Store(next)
 }

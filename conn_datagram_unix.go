@@ -39,7 +39,7 @@ type packetSource struct {
 
 func newPacketSource(el *eventloop, ln *socket.Listener) *packetSource {
 	ps := &packetSource{ln: ln, family: socket.Family(ln.Fd)}
-	ps.c = conn{fd: ln.Fd, loop: el, kind: packetConn, x: &connExtra{local: ln.Addr, packets: ps}}
+	ps.c = conn{fd: int32(ln.Fd), loop: el, kind: packetConn, x: &connExtra{local: ln.Addr, packets: ps}}
 	slot := min(el.eng.opts.ReadBufferCap, 1<<16)
 	for i := range ps.in {
 		ps.bufs[i] = make([]byte, slot)
@@ -153,11 +153,11 @@ func (c *conn) writeDatagram(p []byte, bs [][]byte) (int, error) {
 		err error
 	)
 	if bs == nil {
-		n, err = socket.Write(c.fd, p)
+		n, err = socket.Write(int(c.fd), p)
 	} else {
 		el := c.loop
 		el.io.iov = append(el.io.iov[:0], bs...)
-		n, err = socket.Writev(c.fd, el.iovecs())
+		n, err = socket.Writev(int(c.fd), el.iovecs())
 		clear(el.io.iov)
 	}
 	if err != nil {
@@ -179,22 +179,12 @@ func (c *conn) sendTo(p []byte, addr net.Addr) (int, error) {
 		return 0, c.opError("sendto", errors.ErrConnClosed)
 	}
 	var to unix.RawSockaddrAny
-	tolen, err := socket.RawFromAddr(addr, socket.Family(c.fd), &to)
+	tolen, err := socket.RawFromAddr(addr, socket.Family(int(c.fd)), &to)
 	if err == nil {
 		var n int
-		if n, err = socket.SendTo(c.fd, p, &to, tolen); err == nil {
+		if n, err = socket.SendTo(int(c.fd), p, &to, tolen); err == nil {
 			return n, nil
 		}
 	}
 	return 0, c.opError("sendto", err)
-}
-
-// remoteAddr is built on first use for received datagrams, so that serving one costs
-// no allocation unless the handler asks who sent it.
-func (c *conn) remoteAddr() net.Addr {
-	if c.remote == nil && c.kind == packetConn {
-		ps := c.x.packets
-		c.remote = socket.UDPAddrFromRaw(&ps.inAddr[ps.cur])
-	}
-	return c.remote
 }

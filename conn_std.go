@@ -210,8 +210,6 @@ func (c *conn) localAddr() net.Addr {
 	return c.x.local
 }
 
-func (c *conn) isTCP() bool { _, ok := c.remote.(*net.TCPAddr); return ok }
-
 // rawConn is the socket under c, when the system gives access to it.
 func (c *conn) rawConn() (syscall.RawConn, error) {
 	var v any = c.x.nc
@@ -237,11 +235,11 @@ func (c *conn) Fd() int {
 
 func (c *conn) Dup() (int, error) {
 	if c.closed.Load() {
-		return -1, c.opError("dup", rerrors.ErrConnClosed)
+		return -1, c.anyOpError("dup", rerrors.ErrConnClosed)
 	}
 	fd, err := dupRaw(c.rawConn())
 	if err != nil {
-		return -1, c.opError("dup", err)
+		return -1, c.anyOpError("dup", err)
 	}
 	return fd, nil
 }
@@ -262,14 +260,14 @@ func dupRaw(rc syscall.RawConn, err error) (int, error) {
 // unless the connection is closed.
 func (c *conn) sockopt(op string, fn func(v any) error) error {
 	if c.closed.Load() {
-		return c.opError(op, rerrors.ErrConnClosed)
+		return c.anyOpError(op, rerrors.ErrConnClosed)
 	}
 	var v any = c.x.nc
 	if c.kind == packetConn {
 		v = c.x.packets.ln.pc
 	}
 	if err := fn(v); err != nil {
-		return c.opError(op, err)
+		return c.anyOpError(op, err)
 	}
 	return nil
 }
@@ -312,20 +310,20 @@ func (c *conn) SetNoDelay(noDelay bool) error {
 
 func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
 	if !c.isTCP() {
-		return c.opError("set keepalive", rerrors.ErrUnsupportedOp)
+		return c.anyOpError("set keepalive", rerrors.ErrUnsupportedOp)
 	}
 	if d <= 0 {
-		return c.opError("set keepalive", rerrors.ErrInvalidOption)
+		return c.anyOpError("set keepalive", rerrors.ErrInvalidOption)
 	}
 	return c.SetKeepAlive(true, d, d, 9)
 }
 
 func (c *conn) SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) error {
 	if !c.isTCP() {
-		return c.opError("set keepalive", rerrors.ErrUnsupportedOp)
+		return c.anyOpError("set keepalive", rerrors.ErrUnsupportedOp)
 	}
 	if enabled && (idle < time.Second || intvl < time.Second || cnt < 1) {
-		return c.opError("set keepalive", rerrors.ErrInvalidOption)
+		return c.anyOpError("set keepalive", rerrors.ErrInvalidOption)
 	}
 	return c.tcpOpt("set keepalive", func(tc *net.TCPConn) error {
 		return tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: enabled, Idle: idle, Interval: intvl, Count: cnt})

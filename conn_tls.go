@@ -75,13 +75,13 @@ func (el *eventloop) handshakeFailed(c *conn, err error) {
 	}
 	if d := c.x.dial; d != nil {
 		c.x.dial = nil
-		d.result <- RegisteredResult{Err: &net.OpError{Op: "handshake", Net: "tcp", Addr: c.remote, Err: err}}
+		d.result <- RegisteredResult{Err: &net.OpError{Op: "handshake", Net: "tcp", Addr: c.remoteAddr(), Err: err}}
 	}
 	if errors.Is(err, rerrors.ErrEngineShutdown) {
 		return
 	}
 	el.eng.tlsFailures.Add(1)
-	el.eng.logger.Warnf("reactor: TLS handshake with %v: %v", c.remote, err)
+	el.eng.logger.Warnf("reactor: TLS handshake with %v: %v", c.remoteAddr(), err)
 }
 
 var errPeerClosedHandshake = errors.New("the peer closed the connection during the handshake")

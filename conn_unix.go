@@ -25,28 +25,42 @@ func (c *conn) localAddr() net.Addr {
 	}
 	x := c.extra()
 	if x.local == nil && c.state != connClosed {
-		if sa, err := unix.Getsockname(c.fd); err == nil {
+		if sa, err := unix.Getsockname(int(c.fd)); err == nil {
 			x.local = socket.SockaddrToAddr(c.network(), sa)
 		}
 	}
 	return x.local
 }
 
+// remoteAddr is built on first use and kept: for an accepted connection from peer,
+// for a received datagram from its sender, so that neither costs an allocation
+// unless the handler asks who is on the other end. Loop only.
+func (c *conn) remoteAddr() net.Addr {
+	if c.remote == nil {
+		switch {
+		case c.kind == packetConn:
+			ps := c.x.packets
+			c.remote = socket.UDPAddrFromRaw(&ps.inAddr[ps.cur])
+		case c.peer.Compact():
+			c.remote = c.peer.Addr()
+		}
+	}
+	return c.remote
+}
+
 // sockopt runs a socket-option call unless the connection is closed, in which case
 // its descriptor number may already belong to someone else.
 func (c *conn) sockopt(op string, fn func(fd int) error) error {
 	if c.closed.Load() {
-		return c.opError(op, errors.ErrConnClosed)
+		return c.anyOpError(op, errors.ErrConnClosed)
 	}
-	if err := fn(c.fd); err != nil {
-		return c.opError(op, err)
+	if err := fn(int(c.fd)); err != nil {
+		return c.anyOpError(op, err)
 	}
 	return nil
 }
 
-func (c *conn) isTCP() bool { _, ok := c.remote.(*net.TCPAddr); return ok }
-
-func (c *conn) Fd() int { return c.fd }
+func (c *conn) Fd() int { return int(c.fd) }
 
 func (c *conn) Dup() (int, error) {
 	fd := -1
@@ -71,27 +85,27 @@ func (c *conn) SetLinger(secs int) error {
 
 func (c *conn) SetNoDelay(noDelay bool) error {
 	if !c.isTCP() {
-		return c.opError("set nodelay", errors.ErrUnsupportedOp)
+		return c.anyOpError("set nodelay", errors.ErrUnsupportedOp)
 	}
 	return c.sockopt("set nodelay", func(fd int) error { return socket.SetNoDelay(fd, noDelay) })
 }
 
 func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
 	if !c.isTCP() {
-		return c.opError("set keepalive", errors.ErrUnsupportedOp)
+		return c.anyOpError("set keepalive", errors.ErrUnsupportedOp)
 	}
 	if d <= 0 {
-		return c.opError("set keepalive", errors.ErrInvalidOption)
+		return c.anyOpError("set keepalive", errors.ErrInvalidOption)
 	}
 	return c.sockopt("set keepalive", func(fd int) error { return socket.SetKeepAlive(fd, true, d, d, 9) })
 }
 
 func (c *conn) SetKeepAlive(enabled bool, idle, intvl time.Duration, cnt int) error {
 	if !c.isTCP() {
-		return c.opError("set keepalive", errors.ErrUnsupportedOp)
+		return c.anyOpError("set keepalive", errors.ErrUnsupportedOp)
 	}
 	if enabled && (idle < time.Second || intvl < time.Second || cnt < 1) {
-		return c.opError("set keepalive", errors.ErrInvalidOption)
+		return c.anyOpError("set keepalive", errors.ErrInvalidOption)
 	}
 	return c.sockopt("set keepalive", func(fd int) error {
 		return socket.SetKeepAlive(fd, enabled, idle, intvl, cnt)
@@ -122,7 +136,7 @@ func (el *eventloop) serveConn(c *conn, ev *poller.Event) {
 func (el *eventloop) read(c *conn) {
 	budget := el.eng.opts.EdgeTriggeredIOChunk
 	for {
-		n, err := socket.Read(c.fd, el.buf)
+		n, err := socket.Read(int(c.fd), el.buf)
 		switch {
 		case err == unix.EAGAIN:
 			return
@@ -190,9 +204,9 @@ func (el *eventloop) flush(c *conn) error {
 			err error
 		)
 		if len(el.io.iov) == 1 {
-			n, err = socket.Write(c.fd, el.io.iov[0])
+			n, err = socket.Write(int(c.fd), el.io.iov[0])
 		} else {
-			n, err = socket.Writev(c.fd, el.iovecs())
+			n, err = socket.Writev(int(c.fd), el.iovecs())
 		}
 		clear(el.io.iov)
 		if err == unix.EAGAIN {
@@ -249,7 +263,7 @@ func (el *eventloop) updateInterest(c *conn) error {
 	if uint8(want) == c.interest {
 		return nil
 	}
-	if err := el.poller.Modify(c.fd, want); err != nil {
+	if err := el.poller.Modify(int(c.fd), want); err != nil {
 		return err
 	}
 	c.interest = uint8(want)
@@ -259,14 +273,14 @@ func (el *eventloop) updateInterest(c *conn) error {
 // release takes c's descriptor from the poller and closes it. After a clean close
 // the unread input is discarded first (see discardInput).
 func (el *eventloop) release(c *conn, err error) error {
-	el.poller.Delete(c.fd)
+	el.poller.Delete(int(c.fd))
 	if err == nil {
-		el.discardInput(c.fd)
+		el.discardInput(int(c.fd))
 	}
-	if cerr := socket.Close(c.fd); cerr != nil && err == nil {
+	if cerr := socket.Close(int(c.fd)); cerr != nil && err == nil {
 		err = cerr
 	}
-	el.conns[c.fd] = nil
+	el.conns.remove(c)
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reactorgo/reactor/internal/buffer"
 	"github.com/reactorgo/reactor/internal/queue"
+	"github.com/reactorgo/reactor/internal/socket"
 	"github.com/reactorgo/reactor/internal/timer"
 	"github.com/reactorgo/reactor/pkg/errors"
 )
@@ -69,7 +70,8 @@ type task struct {
 	delay     time.Duration
 	size      int // bytes an AsyncWrite holds against the loop's limit
 	fd        int
-	remote    net.Addr
+	peer      socket.Peer // taskOpen of an accepted conn: its peer's address...
+	remote    net.Addr    // ... or the address kept whole (see newConn)
 	result    chan RegisteredResult
 	dial      *dialing    // taskOpen of a connect still in progress
 	tls       *tls.Config // taskOpen of a connection to serve over TLS
@@ -98,8 +100,8 @@ type eventloop struct {
 	idx     int
 	eng     *engine
 	handler EventHandler
-	buf     []byte  // the read buffer shared by every connection of the loop
-	conns   []*conn // indexed by file descriptor
+	buf     []byte    // the read buffer shared by every connection of the loop
+	conns   connTable // by descriptor (the portable backend numbers its conns itself)
 	slab    buffer.Slab
 	timers  timer.Heap
 	epoch   time.Time
@@ -145,7 +147,7 @@ func (el *eventloop) submit(kind taskKind, c *conn, buf []byte, bufs [][]byte, c
 		// queued; otherwise it could never be sent.
 		if total := el.asyncBytes.Add(int64(size)); total > int64(limit) && total != int64(size) {
 			el.asyncBytes.Add(-int64(size))
-			return c.opError("async write", errors.ErrAsyncQueueFull)
+			return c.anyOpError("async write", errors.ErrAsyncQueueFull)
 		}
 	}
 	t := getTask(kind)
@@ -405,26 +407,25 @@ func (el *eventloop) stopDone() bool {
 	if el.eng.aborting.Load() && !el.abortSeen {
 		// Stop's context ended: what is still draining is given up.
 		el.abortSeen = true
-		for _, c := range el.conns {
-			if c != nil && c.state == connDraining {
+		el.conns.each(func(c *conn) {
+			if c.state == connDraining {
 				el.finishClose(c, fmt.Errorf("%w: engine stop: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
 			}
-		}
+		})
 	}
 	if !el.stopSeen {
 		el.stopSeen = true
 		el.closeListeners()
-		for _, c := range el.conns {
-			switch {
-			case c == nil:
-			case c.state == connConnecting:
+		el.conns.each(func(c *conn) {
+			switch c.state {
+			case connConnecting:
 				el.failDial(c, errors.ErrEngineShutdown)
-			case c.state == connHandshaking:
+			case connHandshaking:
 				el.finishClose(c, errors.ErrEngineShutdown)
 			default:
 				el.closeConn(c, nil)
 			}
-		}
+		})
 	}
 	return el.connCount.Load() == 0 && el.eng.openListeners.Load() == 0 && el.tasks.Len() == 0
 }
@@ -446,12 +447,10 @@ func (el *eventloop) exit() {
 		}
 		putTask(t)
 	}
-	for _, c := range el.conns {
-		if c != nil {
-			el.failDial(c, errors.ErrEngineShutdown)
-			el.finishClose(c, errors.ErrEngineShutdown)
-		}
-	}
+	el.conns.each(func(c *conn) {
+		el.failDial(c, errors.ErrEngineShutdown)
+		el.finishClose(c, errors.ErrEngineShutdown)
+	})
 }
 
 // onOpen runs OnOpen, recovering a panic as recoverPanic does.

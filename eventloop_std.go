@@ -48,7 +48,8 @@ const (
 type loopIO struct {
 	wakeCh chan struct{}
 	timer  *time.Timer
-	free   []int    // unused slots of conns
+	free   []int32  // numbers of closed conns, for reuse
+	nextID int32    // the next number never used
 	iov    [][]byte // scratch for flush
 
 	stopDials  context.Context // ended when the loop stops: dials in flight give up
@@ -207,19 +208,20 @@ func (el *eventloop) acceptLoop(ln *loopListener) {
 	}
 }
 
-// track gives c a slot in conns, which stands in for the descriptor number.
+// track numbers c, standing in for a descriptor, and makes it findable by that
+// number: conns is how the portable code walks a loop's connections.
 func (el *eventloop) track(c *conn) {
 	if n := len(el.free); n > 0 {
 		c.fd, el.free = el.free[n-1], el.free[:n-1]
 	} else {
-		c.fd = len(el.conns)
-		el.conns = append(el.conns, nil)
+		c.fd = el.nextID
+		el.nextID++
 	}
-	el.conns[c.fd] = c
+	el.conns.add(c)
 }
 
 func (el *eventloop) untrack(c *conn) {
-	el.conns[c.fd] = nil
+	el.conns.remove(c)
 	el.free = append(el.free, c.fd)
 }
 
@@ -251,6 +253,7 @@ func (el *eventloop) openConn(nc net.Conn, ctxv any, result chan RegisteredResul
 			c.remote = &net.UnixAddr{Net: "unix"}
 		}
 	}
+	c.peer = socket.PeerOf(c.remote) // the address stays whole: peer only names its network
 	s := &c.x.connIO
 	s.nc, s.resume, s.done = nc, make(chan struct{}, 1), make(chan struct{})
 	el.track(c)

@@ -112,8 +112,8 @@ func (el *eventloop) run() {
 					el.acceptLoop(ln)
 				}
 			default:
-				if fd < len(el.conns) && el.conns[fd] != nil {
-					el.serveConnSafely(el.conns[fd], ev)
+				if c := el.conns.get(fd); c != nil {
+					el.serveConnSafely(c, ev)
 				}
 			}
 		}
@@ -204,18 +204,18 @@ func (el *eventloop) acceptLoop(ln *loopListener) {
 		if err := el.eng.configureConn(fd, ln.Listener); err != nil {
 			el.eng.logger.Warnf("reactor: configure accepted conn: %v", err)
 		}
-		remote := socket.AddrFromRaw(&el.io.from)
+		peer, whole := socket.PeerFromRaw(&el.io.from)
 		target := el // with SO_REUSEPORT on Linux the kernel has balanced already
 		if !el.eng.opts.ReusePort || !reusePortBalances {
 			target = el.eng.lb.next(socket.HashSourceIP(&el.io.from))
 		}
 		el.eng.lb.opened(target) // counted as the pick is made, so bursts spread evenly
 		if target == el {
-			el.openConn(fd, remote, nil, nil, ln.tls, false)
+			el.openConn(fd, peer, whole, nil, nil, ln.tls, false)
 			continue
 		}
 		t := getTask(taskOpen)
-		t.fd, t.remote, t.tls = fd, remote, ln.tls
+		t.fd, t.peer, t.remote, t.tls = fd, peer, whole, ln.tls
 		if err := target.enqueue(t); err != nil {
 			el.eng.connClosed(target)
 			socket.Close(fd)
@@ -259,12 +259,18 @@ func (el *eventloop) openTask(t *task) {
 	if t.ctx != nil {
 		v = FromContext(t.ctx)
 	}
-	el.openConn(t.fd, t.remote, v, t.result, t.tls, t.tlsClient)
+	el.openConn(t.fd, t.peer, t.remote, v, t.result, t.tls, t.tlsClient)
 }
 
-func (el *eventloop) newConn(fd int, remote net.Addr, ctxv any) *conn {
-	c := &conn{fd: fd, loop: el, remote: remote, ctx: ctxv}
-	if _, ok := remote.(*net.UDPAddr); ok {
+// newConn makes a conn for fd. Its peer's address is either peer, built only when
+// asked for, or whole: one accept could not make compact, or a dialled or enrolled
+// conn's, kept as given.
+func (el *eventloop) newConn(fd int, peer socket.Peer, whole net.Addr, ctxv any) *conn {
+	if whole != nil {
+		peer = socket.PeerOf(whole)
+	}
+	c := &conn{fd: int32(fd), loop: el, remote: whole, ctx: ctxv, peer: peer}
+	if peer.Net() == socket.NetUDP {
 		c.kind = datagramConn
 	}
 	return c
@@ -278,17 +284,9 @@ func (el *eventloop) connInterest() poller.Interest {
 	return poller.Readable
 }
 
-// track makes c findable by its descriptor.
-func (el *eventloop) track(c *conn) {
-	for c.fd >= len(el.conns) {
-		el.conns = append(el.conns, make([]*conn, max(len(el.conns), 64))...)
-	}
-	el.conns[c.fd] = c
-}
-
 // openConn registers a new connection and runs OnOpen.
-func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan RegisteredResult, tlsCfg *tls.Config, tlsClient bool) {
-	c := el.newConn(fd, remote, ctxv)
+func (el *eventloop) openConn(fd int, peer socket.Peer, whole net.Addr, ctxv any, result chan RegisteredResult, tlsCfg *tls.Config, tlsClient bool) {
+	c := el.newConn(fd, peer, whole, ctxv)
 	if err := el.poller.Add(fd, el.connInterest()); err != nil {
 		el.eng.connClosed(el)
 		socket.Close(fd)
@@ -299,7 +297,7 @@ func (el *eventloop) openConn(fd int, remote net.Addr, ctxv any, result chan Reg
 		}
 		return
 	}
-	el.track(c)
+	el.conns.add(c)
 	c.interest = uint8(el.connInterest())
 	if tlsCfg != nil {
 		el.startTLS(c, tlsCfg, tlsClient, result)

@@ -6,20 +6,19 @@ import "io"
 // slab chunks. Appending copies (callers may reuse their slices at once); writing out
 // hands the chunks to writev without copying again. An empty Outbound holds no chunk.
 //
-// An Outbound must not be copied after first use: chunks may point at inline.
+// Every connection embeds one, so it is kept to 40 bytes: the list of chunks comes
+// from the slab (see Slab.getList) while there is queued data, instead of being
+// backed by an array inside the Outbound that idle connections would carry too.
 type Outbound struct {
 	chunks [][]byte // chunks[0][head:] is the oldest unsent data
 	head   int
 	size   int
-	// inline backs chunks while there is one chunk, the common case of a reply
-	// written and sent within one callback, so that case allocates nothing.
-	inline [1][]byte
 }
 
 // grow appends a chunk for at least n bytes.
 func (o *Outbound) grow(s *Slab, n int) {
 	if o.chunks == nil {
-		o.chunks = o.inline[:0]
+		o.chunks = s.getList()
 	}
 	o.chunks = append(o.chunks, s.Get(n))
 }
@@ -97,7 +96,10 @@ func (o *Outbound) Reset(s *Slab) {
 		s.Put(c)
 		o.chunks[i] = nil
 	}
-	o.chunks, o.inline[0] = nil, nil
+	if o.chunks != nil {
+		s.putList(o.chunks)
+	}
+	o.chunks = nil
 	o.head, o.size = 0, 0
 }
 
@@ -137,6 +139,7 @@ func (o *Outbound) dropEmptyTail(s *Slab) {
 		o.chunks[n-1] = nil
 		o.chunks = o.chunks[:n-1]
 		if len(o.chunks) == 0 {
+			s.putList(o.chunks)
 			o.chunks, o.head = nil, 0
 		}
 	}

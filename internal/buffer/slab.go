@@ -17,11 +17,41 @@ const (
 	// maxFreeBytes bounds what one slab keeps on its free lists per size class, so a
 	// burst of large writes does not pin memory after it is over.
 	maxFreeBytes = 4 << 20
+
+	// maxFreeLists bounds the spare chunk lists a slab keeps: enough for every
+	// connection of a busy loop that empties its queue at once to refill it without
+	// allocating, little memory (a list is a few words).
+	maxFreeLists = 1024
+	// maxListCap: longer lists, left by a connection that once queued many chunks,
+	// go to the garbage collector rather than staying pinned in the slab.
+	maxListCap = 16
 )
 
-// Slab recycles chunks by size class.
+// Slab recycles chunks by size class, and the lists of chunks Outbound queues are
+// made of.
 type Slab struct {
-	free [classes][][]byte
+	free  [classes][][]byte
+	lists [][][]byte
+}
+
+// getList returns an empty chunk list with room for at least one chunk.
+func (s *Slab) getList() [][]byte {
+	if l := len(s.lists); l > 0 {
+		b := s.lists[l-1]
+		s.lists[l-1] = nil
+		s.lists = s.lists[:l-1]
+		return b
+	}
+	return make([][]byte, 0, 1)
+}
+
+// putList takes back a list whose chunks have all been returned or handed on.
+func (s *Slab) putList(b [][]byte) {
+	if c := cap(b); c == 0 || c > maxListCap || len(s.lists) >= maxFreeLists {
+		return
+	}
+	clear(b[:cap(b)])
+	s.lists = append(s.lists, b[:0])
 }
 
 // class returns the size class whose chunks hold n bytes, or -1 when n is larger than

@@ -40,6 +40,33 @@ func AddrFromRaw(rsa *unix.RawSockaddrAny) net.Addr {
 	return nil
 }
 
+// PeerFromRaw converts the address Accept filled in for a stream connection into
+// a Peer. It returns the address whole, as AddrFromRaw builds it, only when a Peer
+// cannot hold it: an IPv6 peer with a zone or a named unix-domain peer, both rare.
+func PeerFromRaw(rsa *unix.RawSockaddrAny) (Peer, net.Addr) {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		p := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		peer := Peer{port: ntohs(p.Port), net: NetTCP, form: formIPv4}
+		copy(peer.ip[:4], p.Addr[:])
+		return peer, nil
+	case unix.AF_INET6:
+		p := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		if p.Scope_id != 0 {
+			return Peer{net: NetTCP}, AddrFromRaw(rsa)
+		}
+		return Peer{ip: p.Addr, port: ntohs(p.Port), net: NetTCP, form: formIPv6}, nil
+	case unix.AF_UNIX:
+		// An abstract name starts with a NUL byte and so reads as unnamed, as it
+		// does in AddrFromRaw.
+		if (*unix.RawSockaddrUnix)(unsafe.Pointer(rsa)).Path[0] != 0 {
+			return Peer{net: NetUnix}, AddrFromRaw(rsa)
+		}
+		return Peer{net: NetUnix, form: formUnnamed}, nil
+	}
+	return Peer{}, nil
+}
+
 // HashSourceIP hashes the peer's IP address (not its port, which changes with every
 // connection) with FNV-1a, so that one client keeps landing on one loop. It does not
 // allocate. Unix-domain peers all hash alike.
