@@ -58,7 +58,7 @@ func (el *eventloop) startConnecting(t *task) {
 		el.failDial(c, err)
 		return
 	}
-	el.conns.add(c)
+	el.conns.Add(int(c.fd), c)
 	if t.delay > 0 {
 		c.x.timer = el.after(t.delay, func() { el.failDial(c, errDialTimeout) })
 	}
@@ -113,7 +113,7 @@ func (el *eventloop) failDial(c *conn, err error) {
 	}
 	el.poller.Delete(int(c.fd))
 	socket.Close(int(c.fd))
-	el.conns.remove(c)
+	el.conns.Remove(int(c.fd), c)
 	el.eng.connClosed(el)
 	d.result <- RegisteredResult{Err: &net.OpError{Op: "dial", Net: d.network, Addr: c.remoteAddr(), Err: err}}
 }

@@ -280,7 +280,7 @@ func (el *eventloop) release(c *conn, err error) error {
 	if cerr := socket.Close(int(c.fd)); cerr != nil && err == nil {
 		err = cerr
 	}
-	el.conns.remove(c)
+	el.conns.Remove(int(c.fd), c)
 	return err
 }
 

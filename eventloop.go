@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reactorgo/reactor/internal/buffer"
+	"github.com/reactorgo/reactor/internal/fdtable"
 	"github.com/reactorgo/reactor/internal/queue"
 	"github.com/reactorgo/reactor/internal/socket"
 	"github.com/reactorgo/reactor/internal/timer"
@@ -100,8 +101,8 @@ type eventloop struct {
 	idx     int
 	eng     *engine
 	handler EventHandler
-	buf     []byte    // the read buffer shared by every connection of the loop
-	conns   connTable // by descriptor (the portable backend numbers its conns itself)
+	buf     []byte              // the read buffer shared by every connection of the loop
+	conns   fdtable.Table[conn] // by descriptor (the portable backend numbers its conns itself)
 	slab    buffer.Slab
 	timers  timer.Heap
 	epoch   time.Time
@@ -407,7 +408,7 @@ func (el *eventloop) stopDone() bool {
 	if el.eng.aborting.Load() && !el.abortSeen {
 		// Stop's context ended: what is still draining is given up.
 		el.abortSeen = true
-		el.conns.each(func(c *conn) {
+		el.conns.Each(func(c *conn) {
 			if c.state == connDraining {
 				el.finishClose(c, fmt.Errorf("%w: engine stop: %d bytes unsent", errors.ErrDrainTimeout, c.outbound.Len()))
 			}
@@ -416,7 +417,7 @@ func (el *eventloop) stopDone() bool {
 	if !el.stopSeen {
 		el.stopSeen = true
 		el.closeListeners()
-		el.conns.each(func(c *conn) {
+		el.conns.Each(func(c *conn) {
 			switch c.state {
 			case connConnecting:
 				el.failDial(c, errors.ErrEngineShutdown)
@@ -447,7 +448,7 @@ func (el *eventloop) exit() {
 		}
 		putTask(t)
 	}
-	el.conns.each(func(c *conn) {
+	el.conns.Each(func(c *conn) {
 		el.failDial(c, errors.ErrEngineShutdown)
 		el.finishClose(c, errors.ErrEngineShutdown)
 	})

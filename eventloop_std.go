@@ -217,11 +217,11 @@ func (el *eventloop) track(c *conn) {
 		c.fd = el.nextID
 		el.nextID++
 	}
-	el.conns.add(c)
+	el.conns.Add(int(c.fd), c)
 }
 
 func (el *eventloop) untrack(c *conn) {
-	el.conns.remove(c)
+	el.conns.Remove(int(c.fd), c)
 	el.free = append(el.free, c.fd)
 }
 

@@ -112,7 +112,7 @@ func (el *eventloop) run() {
 					el.acceptLoop(ln)
 				}
 			default:
-				if c := el.conns.get(fd); c != nil {
+				if c := el.conns.Get(fd); c != nil {
 					el.serveConnSafely(c, ev)
 				}
 			}
@@ -297,7 +297,7 @@ func (el *eventloop) openConn(fd int, peer socket.Peer, whole net.Addr, ctxv any
 		}
 		return
 	}
-	el.conns.add(c)
+	el.conns.Add(int(c.fd), c)
 	c.interest = uint8(el.connInterest())
 	if tlsCfg != nil {
 		el.startTLS(c, tlsCfg, tlsClient, result)
