@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark suite: reactor vs gnet v2.9.7 vs net vs a C epoll "floor" server.
 #
-#   benchmarks/run.sh [--quick] [--smoke] [--strace] [--libs reactor,gnet,net,floor]
+#   benchmarks/run.sh [--quick] [--smoke] [--strace] [--tls-only] [--libs reactor,gnet,net,floor]
 #
 #   (default)  5 rounds, 2 s warm-up + 10 s measured per run, 10,000 idle conns
 #   --quick    3 rounds, 1 s warm-up + 3 s measured
 #   --smoke    1 round, 0.2 s + 0.8 s, 1,000 idle conns: proves that everything
 #              builds, runs and that every echoed byte verifies (CI; < 60 s)
 #   --strace   also count syscalls per message (strace -c -f, short echo 64 B run)
+#   --tls-only only the TLS workloads (tls-echo64, tls-echo4k, https,
+#              tls-handshake), which run reactor and net only
 #   --libs     subset of libraries to run (default: all four)
 #
 # The server runs on CPU 0 (GOMAXPROCS=1, one loop), the load generator on
@@ -20,7 +22,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$BENCH"
 CMDLINE="benchmarks/run.sh${*:+ $*}"
 
-MODE=full STRACE=0 LIBS="reactor gnet net floor"
+MODE=full STRACE=0 LIBS="reactor gnet net floor" TLS_ONLY=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) MODE=quick ;;
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
 	--strace) STRACE=1 ;;
 	--libs) shift; LIBS=$(echo "${1:-}" | tr ',' ' ') ;;
 	--libs=*) LIBS=$(echo "${1#--libs=}" | tr ',' ' ') ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--tls-only) TLS_ONLY=1 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -42,6 +45,18 @@ full)  ROUNDS=5 WARM=2   SECS=10  WRK_WARM=2 WRK_SECS=10 IDLE_N=10000 STRACE_SEC
 quick) ROUNDS=3 WARM=1   SECS=3   WRK_WARM=1 WRK_SECS=3  IDLE_N=10000 STRACE_SECS=2 QUIET_MAX=30 RESP_N=1500000 ;;
 smoke) ROUNDS=1 WARM=0.2 SECS=0.8 WRK_WARM=0 WRK_SECS=1  IDLE_N=1000  STRACE_SECS=1 QUIET_MAX=0  RESP_N=100000 ;;
 esac
+# TLS workloads: the same durations, shorter in --smoke (they only prove that
+# the TLS servers build, handshake and echo every byte right)
+TLS_WARM=$WARM TLS_SECS=$SECS TLS_WRK_SECS=$WRK_SECS
+[ "$MODE" = smoke ] && TLS_WARM=0.1 TLS_SECS=0.4 TLS_WRK_SECS=1 # wrk takes whole seconds
+# only reactor and net serve TLS (gnet v2 has none; the C floor has none)
+TLS_LIBS=""
+for l in $LIBS; do case "$l" in reactor|net) TLS_LIBS+=" $l" ;; esac; done
+TLS_LIBS=${TLS_LIBS# }
+if [ "$TLS_ONLY" = 1 ] && [ -z "$TLS_LIBS" ]; then
+	echo "run.sh: --tls-only needs reactor or net in --libs" >&2
+	exit 2
+fi
 
 ADDR=127.0.0.1
 SRV_CPU=0 LG_CPU=1
@@ -76,6 +91,7 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v taskset >/dev/null || need+=(util-linux)
 command -v wrk >/dev/null || need+=(wrk)
 command -v strace >/dev/null || need+=(strace)
+[ -n "$TLS_LIBS" ] && [ ! -e /usr/include/openssl/ssl.h ] && need+=(libssl-dev) # bin/loadgen-tls
 [ -d ../examples/redis ] && ! command -v redis-benchmark >/dev/null && need+=(redis-tools)
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing: ${need[*]}"
@@ -95,6 +111,10 @@ fi
 log "== build"
 gcc -O2 -Wall -o bin/floor floor/floor.c
 gcc -O2 -Wall -o bin/loadgen loadgen/loadgen.c
+if [ -n "$TLS_LIBS" ]; then # the same load generator with -T (TLS 1.3 through OpenSSL)
+	gcc -O2 -Wall -DLOADGEN_TLS -o bin/loadgen-tls loadgen/loadgen.c -lssl -lcrypto ||
+		{ echo "run.sh: building bin/loadgen-tls failed (needs libssl-dev); use --libs gnet,floor to run without TLS" >&2; exit 1; }
+fi
 go build -o bin/summarize ./cmd/summarize
 go build -o bin/server-net ./cmd/netserver
 go build -tags gnet -o bin/server-gnet ./cmd/evserver
@@ -168,19 +188,20 @@ wait_quiet() {
 	done
 }
 
-# start_server LIB MODE [multicore]: sets SRV_PID; the server is pinned to CPU 0
-# with GOMAXPROCS=1 and one loop, or (multicore) unpinned with 2 loops.
+# start_server LIB MODE [multicore] [tls]: sets SRV_PID; the server is pinned to
+# CPU 0 with GOMAXPROCS=1 and one loop, or (multicore) unpinned with 2 loops;
+# with tls it serves TLS 1.3 (-tls).
 start_server() {
-	local lib=$1 mode=$2 multi=${3:-} bin="bin/server-$1" slog="$TMP/server.log" attempt i rp
+	local lib=$1 mode=$2 multi=${3:-} tls=${4:+-tls} bin="bin/server-$1" slog="$TMP/server.log" attempt i rp
 	[ "$lib" = floor ] && bin=bin/floor
 	wait_quiet
 	for attempt in 1 2 3 4 5; do # a port taken by someone else: try the next one
 		next_port
 		: >"$slog"
 		if [ -n "$multi" ]; then
-			env -u GOMAXPROCS "$bin" -mode "$mode" -addr $ADDR -port $PORT -loops 2 >"$slog" 2>&1 &
+			env -u GOMAXPROCS "$bin" -mode "$mode" -addr $ADDR -port $PORT -loops 2 $tls >"$slog" 2>&1 &
 		else
-			taskset -c $SRV_CPU env GOMAXPROCS=1 "$bin" -mode "$mode" -addr $ADDR -port $PORT -loops 1 >"$slog" 2>&1 &
+			taskset -c $SRV_CPU env GOMAXPROCS=1 "$bin" -mode "$mode" -addr $ADDR -port $PORT -loops 1 $tls >"$slog" 2>&1 &
 		fi
 		SRV_PID=$!
 		PIDS+=("$SRV_PID")
@@ -226,6 +247,24 @@ server_alive() { # after a run: a crashed server is a failure
 	fi
 }
 
+# tls_log_check WORKLOAD LIB [WRK_RUNS]: after a TLS run, anything the server
+# logged besides its READY line (failed handshakes, errors) is shown as a
+# warning; the run's own checks decide whether it failed. wrk opens and closes
+# one plain TCP connection per invocation before its run (an address check),
+# which the server logs as a handshake the peer abandoned: up to WRK_RUNS such
+# lines are expected and not shown.
+tls_log_check() {
+	local extra n
+	extra=$(grep -v '^READY' "$TMP/server.log") || true
+	[ -n "$extra" ] || return 0
+	n=$(grep -c . <<<"$extra")
+	if [ "$n" -le "${3:-0}" ] && ! grep -Ev 'closed the connection during the handshake|tls handshake with .*: EOF$' <<<"$extra" >/dev/null; then
+		return 0
+	fi
+	warn "$1 $2: the server logged $n line(s): $(head -5 <<<"$extra")"
+}
+TLS_DESC=""
+
 check_shares() { # workload lib srv_share lg_share other_share [max_srv]
 	local w=$1 l=$2 s=$3 g=$4 o=$5 m=${6:-1}
 	if awk -v o="$o" 'BEGIN { exit !(o > 0.10) }'; then
@@ -255,14 +294,19 @@ measure() {
 
 # ---------------------------------------------------------------- workloads
 # echo WORKLOAD LIB ROUND CONNS DEPTH SIZE [multicore]
+# A workload named tls-* runs the server with -tls and bin/loadgen-tls -T.
 run_echo() {
 	local w=$1 lib=$2 r=$3 c=$4 d=$5 s=$6 multi=${7:-} out pin=(taskset -c $LG_CPU)
+	local lg=(bin/loadgen) tls="" warm=$WARM secs=$SECS
 	[ -n "$multi" ] && pin=()
-	start_server "$lib" echo "$multi"
-	out=$(timeout $((${WARM%.*} + ${SECS%.*} + 30)) "${pin[@]}" bin/loadgen -m echo -a $ADDR -p $PORT \
-		-c "$c" -d "$d" -s "$s" -w "$WARM" -t "$SECS" -P "$SRV_PID" 2>"$TMP/loadgen.err" | grep '^RESULT') || true
+	case "$w" in tls-*) tls=1 lg=(bin/loadgen-tls -T) warm=$TLS_WARM secs=$TLS_SECS ;; esac
+	start_server "$lib" echo "$multi" "$tls"
+	out=$(timeout $((${warm%.*} + ${secs%.*} + 30)) "${pin[@]}" "${lg[@]}" -m echo -a $ADDR -p $PORT \
+		-c "$c" -d "$d" -s "$s" -w "$warm" -t "$secs" -P "$SRV_PID" 2>"$TMP/loadgen.err" | grep '^RESULT') || true
 	server_alive "$w $lib" || { stop_server; return; }
 	stop_server
+	[ -n "$tls" ] && tls_log_check "$w" "$lib"
+	[ -n "$tls" ] && [ -z "$TLS_DESC" ] && TLS_DESC=$(sed -n 's/.* tls=\(.*\)$/\1/p' <<<"$out")
 	if [ -z "$out" ]; then
 		warn "$w $lib: load generator failed: $(head -5 "$TMP/loadgen.err")"
 		FAILURES=$((FAILURES + 1))
@@ -285,6 +329,35 @@ run_echo() {
 	record "$w" "loadgen CPU share" "$lib" "$r" "$ls"
 	record "$w" "other CPU share" "$lib" "$r" "${os:-0}"
 	if [ -n "$multi" ]; then check_shares "$w" "$lib" "$ss" "$ls" 0 2; else check_shares "$w" "$lib" "$ss" "$ls" "${os:-0}"; fi
+}
+
+# tls-handshake LIB ROUND: CONNS slots, each connecting, doing a full TLS 1.3
+# handshake, one verified 64 B echo and a close, over and over
+run_handshake() {
+	local w=tls-handshake lib=$1 r=$2 c=16 out
+	start_server "$lib" echo "" tls
+	out=$(timeout $((${TLS_WARM%.*} + ${TLS_SECS%.*} + 30)) taskset -c $LG_CPU bin/loadgen-tls -T -m handshake -a $ADDR -p $PORT \
+		-c $c -s 64 -w "$TLS_WARM" -t "$TLS_SECS" -P "$SRV_PID" 2>"$TMP/loadgen.err" | grep '^RESULT') || true
+	server_alive "$w $lib" || { stop_server; return; }
+	stop_server
+	tls_log_check "$w" "$lib"
+	if [ -z "$out" ] || [ "$(kv errors <<<"$out")" != 0 ]; then
+		warn "$w $lib: handshake run failed: $(head -5 "$TMP/loadgen.err")"
+		FAILURES=$((FAILURES + 1))
+		return
+	fi
+	local hps us ss ls os c0
+	hps=$(kv handshakes_per_s <<<"$out") ss=$(kv srv_share <<<"$out") ls=$(kv lg_share <<<"$out")
+	os=$(kv other_share <<<"$out") c0=$(kv cpu0_busy <<<"$out")
+	us=$(awk -v n="$(kv srv_ns_per_msg <<<"$out")" 'BEGIN { printf "%.1f", n / 1000 }')
+	printf '  %-13s r%-2s %-7s %10s handshakes/s  srv %6s us/handshake  CPU: srv %4s lg %4s other %4s cpu0 %4s\n' \
+		"$w" "$r" "$lib" "$hps" "$us" "$(pct "$ss")" "$(pct "$ls")" "$(pct "${os:-0}")" "$(pct "${c0:-0}")"
+	record "$w" "handshakes/s" "$lib" "$r" "$hps"
+	record "$w" "srv CPU us/handshake" "$lib" "$r" "$us"
+	record "$w" "srv CPU share" "$lib" "$r" "$ss"
+	record "$w" "loadgen CPU share" "$lib" "$r" "$ls"
+	record "$w" "other CPU share" "$lib" "$r" "${os:-0}"
+	check_shares "$w" "$lib" "$ss" "$ls" "${os:-0}"
 }
 
 run_latency() { # LIB ROUND
@@ -310,21 +383,25 @@ run_latency() { # LIB ROUND
 	record "$w" "srv CPU ns/msg" "$lib" "$r" "$ns"
 }
 
+# A workload named https* runs the server with -tls and wrk on an https:// URL
+# (wrk's OpenSSL negotiates TLS 1.3; the 100 handshakes happen as its run starts).
 run_http() { # WORKLOAD LIB ROUND [pipeline-depth]
 	local w=$1 lib=$2 r=$3 depth=${4:-} script=() out c0 c1 t0 t1 b0 b1 tf="$TMP/wrk.time"
+	local scheme=http tls="" wsecs=$WRK_SECS
 	[ -n "$depth" ] && script=(-s "$BENCH/wrk/pipeline.lua")
-	local url="http://$ADDR:$PORT/"
-	start_server "$lib" http
-	url="http://$ADDR:$PORT/"
+	case "$w" in https*) scheme=https tls=1 wsecs=$TLS_WRK_SECS ;; esac
+	start_server "$lib" http "" "$tls"
+	local url="$scheme://$ADDR:$PORT/"
 	if [ "$WRK_WARM" != 0 ]; then
 		timeout $((WRK_WARM + 20)) taskset -c $LG_CPU wrk -t1 -c100 -d"${WRK_WARM}s" "${script[@]}" "$url" ${depth:+-- "$depth"} >/dev/null 2>&1 || true
 	fi
 	c0=$(proc_cpu "$SRV_PID") t0=$(date +%s.%N) b0=$(busy_all)
-	out=$( { TIMEFORMAT='WRKCPU %U %S'; time timeout $((WRK_SECS + 20)) taskset -c $LG_CPU wrk -t1 -c100 -d"${WRK_SECS}s" \
+	out=$( { TIMEFORMAT='WRKCPU %U %S'; time timeout $((${wsecs%.*} + 20)) taskset -c $LG_CPU wrk -t1 -c100 -d"${wsecs}s" \
 		"${script[@]}" "$url" ${depth:+-- "$depth"} 2>&1; } 2>"$tf") || true
 	c1=$(proc_cpu "$SRV_PID") t1=$(date +%s.%N) b1=$(busy_all)
 	server_alive "$w $lib" || { stop_server; return; }
 	stop_server
+	[ -n "$tls" ] && tls_log_check "$w" "$lib" $((1 + (WRK_WARM != 0)))
 	local reqs rps secs scpu wcpu nonok sockerr
 	reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
 	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
@@ -493,21 +570,29 @@ run_strace() { # LIB: syscalls per echoed message, echo 64 B x 100 x 8
 # ---------------------------------------------------------------- main
 has() { [[ " $LIBS " == *" $1 "* ]]; }
 START=$(date +%s)
-log "== $MODE: $ROUNDS round(s), libs: $LIBS; server on CPU $SRV_CPU (GOMAXPROCS=1, 1 loop), load generator on CPU $LG_CPU"
+log "== $MODE: $ROUNDS round(s), libs: $LIBS (TLS: ${TLS_LIBS:-none}$([ "$TLS_ONLY" = 1 ] && echo ", TLS workloads only")); server on CPU $SRV_CPU (GOMAXPROCS=1, 1 loop), load generator on CPU $LG_CPU"
 for r in $(seq 1 "$ROUNDS"); do
 	log "== round $r/$ROUNDS"
+	if [ "$TLS_ONLY" = 0 ]; then
 	for lib in $LIBS; do measure run_echo echo64 "$lib" "$r" 100 8 64; done
 	for lib in $LIBS; do measure run_echo echo4k "$lib" "$r" 50 4 4096; done
 	for lib in $LIBS; do measure run_latency "$lib" "$r"; done
 	for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http "$lib" "$r"; done
 	for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http-pipe16 "$lib" "$r" 16; done
 	for lib in $RESP_LIBS; do measure run_resp "$lib" "$r"; done
+	fi
+	# TLS 1.3: reactor (TLS in the event loop) against net + crypto/tls
+	for lib in $TLS_LIBS; do measure run_echo tls-echo64 "$lib" "$r" 100 8 64; done
+	for lib in $TLS_LIBS; do measure run_echo tls-echo4k "$lib" "$r" 50 4 4096; done
+	for lib in $TLS_LIBS; do measure run_http https "$lib" "$r"; done
+	for lib in $TLS_LIBS; do measure run_handshake "$lib" "$r"; done
+	[ "$TLS_ONLY" = 1 ] && continue
 	if [ "$r" = 1 ]; then # memory and the multicore record: one round is enough
 		for lib in $LIBS; do measure run_idle "$lib" "$r"; done
 		for lib in $LIBS; do measure run_echo multicore-echo64 "$lib" "$r" 100 8 64 multicore; done
 	fi
 done
-if [ "$STRACE" = 1 ]; then
+if [ "$STRACE" = 1 ] && [ "$TLS_ONLY" = 0 ]; then
 	log "== strace -c -f, echo 64 B x 100 conns x 8, ${STRACE_SECS} s (traced servers run slower; counts are per message)"
 	for lib in $LIBS; do measure run_strace "$lib"; done
 fi
@@ -532,6 +617,7 @@ HDR="$TMP/header-$$.md"
 	echo "- setup: $ROUNDS round(s), libraries alternating run by run; server on CPU $SRV_CPU with GOMAXPROCS=1 and one loop," \
 		"load generator (loadgen, wrk -t1) on CPU $LG_CPU; echo ${WARM} s warm-up + ${SECS} s measured; wrk ${WRK_SECS} s;" \
 		"multicore: loops=2, GOMAXPROCS=2, nothing pinned"
+	[ -n "$TLS_DESC" ] && echo "- TLS rows (reactor and net only): $TLS_DESC; self-signed ECDSA P-256 certificate; client: loadgen-tls (OpenSSL $(openssl version 2>/dev/null | awk '{ print $2 }'), no certificate check, no resumption) or wrk on https://"
 	[ "$DISTURBED_KEPT" -gt 0 ] && echo "- WARNING: $DISTURBED_KEPT run(s) kept although other processes used > 10 % of a CPU during them"
 	echo "- cells: median [min–max] (rounds); ratios are of medians. Lower is better for ns/msg, µs, KiB; higher for msgs/s, req/s, MB/s"
 	echo

@@ -5,6 +5,15 @@
  *                      [-w WARMUP_S] [-t SECS] [-P SERVER_PID]
  *   loadgen -m latency [-a ADDR] [-p PORT] [-s SIZE] [-w WARMUP_S] [-t SECS] [-P PID]
  *   loadgen -m idle    [-a ADDR] [-p PORT] [-c CONNS] [-t HOLD_S]
+ *   loadgen -m handshake -T [-a ADDR] [-p PORT] [-c CONNS] [-s SIZE] [-w WARMUP_S] [-t SECS] [-P PID]
+ *
+ * -T (echo, latency, handshake; only in a build with -DLOADGEN_TLS, linked
+ * with OpenSSL: run.sh builds that as bin/loadgen-tls) speaks TLS 1.3 instead
+ * of plain TCP. The handshake is done before the measured traffic starts; the
+ * server's certificate is not verified (the benchmark servers make a
+ * self-signed one at startup) and no session is ever resumed. Reads use
+ * OpenSSL's read-ahead, so one readiness event may decrypt several records;
+ * writes are one SSL_write per batch, as in plain mode.
  *
  * echo:    CONNS connections, each keeping DEPTH messages of SIZE bytes in
  *          flight: a message is sent again each time SIZE echoed bytes come
@@ -19,6 +28,10 @@
  * idle:    opens CONNS connections (at most 256 handshakes at a time), prints
  *          "ESTABLISHED n" once all are up, then holds them until SIGTERM/
  *          SIGINT or HOLD_S seconds.
+ * handshake: CONNS connections at a time, each doing a non-blocking connect,
+ *          a full TLS handshake, one SIZE-byte echo (verified) and a close,
+ *          then the slot dials again: handshakes per second and server CPU
+ *          per handshake.
  *
  * With -P, the server's utime+stime (from /proc/PID/stat) is read at the
  * start and at the end of the measured window, as is this process's CPU time,
@@ -40,6 +53,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef LOADGEN_TLS
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
 
 #define PATLEN 65521u /* prime, so streams with different offsets do not line up */
 #define RBUFSZ (64 * 1024)
@@ -51,6 +68,7 @@ static double warmup = 1, secs = 5;
 static unsigned char *pat; /* PATLEN + window bytes: pat[i] = pat[i % PATLEN] */
 static size_t patwin;
 static volatile sig_atomic_t stop;
+static int use_tls; /* -T */
 
 static void die(const char *what)
 {
@@ -180,12 +198,97 @@ static int dial(int nonblock)
 	return fd;
 }
 
+/* ------------------------------------------------------------------- tls */
+
+#ifdef LOADGEN_TLS
+static SSL_CTX *tls_ctx;
+static char tls_desc[128] = "none"; /* " tls=... cipher=..." of the first session */
+
+static void tls_init(void)
+{
+	tls_ctx = SSL_CTX_new(TLS_client_method());
+	if (!tls_ctx) {
+		ERR_print_errors_fp(stderr);
+		exit(1);
+	}
+	SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION);
+	SSL_CTX_set_max_proto_version(tls_ctx, TLS1_3_VERSION);
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL); /* self-signed benchmark certificate */
+	SSL_CTX_set_session_cache_mode(tls_ctx, SSL_SESS_CACHE_OFF); /* every handshake is a full one */
+	SSL_CTX_set_mode(tls_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(tls_ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(tls_ctx, RBUFSZ);
+}
+
+/* first OpenSSL error as text, or what */
+static const char *tls_err(const char *what)
+{
+	static char buf[256];
+	unsigned long e = ERR_get_error();
+	if (!e)
+		return what;
+	ERR_error_string_n(e, buf, sizeof buf);
+	ERR_clear_error();
+	return buf;
+}
+
+static void tls_note(SSL *ssl)
+{
+	if (strcmp(tls_desc, "none"))
+		return;
+	int g = SSL_get_negotiated_group(ssl);
+	const char *gn = g > 0 && !(g & TLSEXT_nid_unknown) ? OBJ_nid2sn(g) : NULL;
+	snprintf(tls_desc, sizeof tls_desc, "%s cipher=%s group=%s", SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+		 gn ? gn : "unknown");
+}
+
+/* blocking handshake on a blocking socket; NULL (and a message) on failure */
+static SSL *tls_connect(int fd)
+{
+	SSL *ssl = SSL_new(tls_ctx);
+	if (!ssl || !SSL_set_fd(ssl, fd)) {
+		fprintf(stderr, "loadgen: SSL_new: %s\n", tls_err("failed"));
+		exit(1);
+	}
+	int r = SSL_connect(ssl);
+	if (r != 1) {
+		fprintf(stderr, "loadgen: TLS handshake failed: %s\n", tls_err(r == 0 ? "closed by server" : strerror(errno)));
+		SSL_free(ssl);
+		return NULL;
+	}
+	tls_note(ssl);
+	return ssl;
+}
+
+/* best-effort close_notify (no waiting for the peer's), then free */
+static void tls_close(SSL *ssl)
+{
+	if (!ssl)
+		return;
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+	ERR_clear_error();
+}
+#else
+typedef struct ssl_st SSL;
+static const char tls_desc[] = "none";
+static void tls_init(void)
+{
+	fprintf(stderr, "loadgen: -T needs a build with -DLOADGEN_TLS -lssl -lcrypto (run.sh makes bin/loadgen-tls)\n");
+	exit(2);
+}
+static SSL *tls_connect(int fd) { (void)fd; return NULL; }
+static void tls_close(SSL *ssl) { (void)ssl; }
+#endif
+
 /* ------------------------------------------------------------------ echo */
 
 struct conn {
 	int fd;
 	int dead;
 	int wantout;      /* EPOLLOUT armed */
+	SSL *ssl;         /* -T */
+	size_t wretry;    /* -T: length of an SSL_write to repeat (it wanted to write) */
 	uint32_t off;     /* pattern offset of this stream */
 	uint64_t sent;    /* bytes written */
 	uint64_t due;     /* bytes that should have been written (sent <= due) */
@@ -207,11 +310,57 @@ static void conn_fail(struct conn *c, const char *why)
 		fprintf(stderr, "loadgen: conn %ld: %s (sent=%llu recvd=%llu)\n", (long)(c - conns), why,
 			(unsigned long long)c->sent, (unsigned long long)c->recvd);
 	c->dead = 1;
+	tls_close(c->ssl);
+	c->ssl = NULL;
 	close(c->fd);
 }
 
+static void want_out(struct conn *c)
+{
+	if (!c->wantout) {
+		struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
+		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
+		c->wantout = 1;
+	}
+}
+
+#ifdef LOADGEN_TLS
+/* one SSL_write per batch; a write that could not complete is repeated with
+ * the same length (OpenSSL's rule), from the same pattern bytes */
+static int tls_flush(struct conn *c)
+{
+	while (c->sent < c->due) {
+		size_t pos = (c->off + c->sent) % PATLEN;
+		size_t len = c->wretry ? c->wretry : c->due - c->sent;
+		int w = SSL_write(c->ssl, pat + pos, (int)len);
+		if (w > 0) {
+			c->sent += (uint64_t)w;
+			c->wretry = 0;
+			continue;
+		}
+		int e = SSL_get_error(c->ssl, w);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+			c->wretry = len;
+			if (e == SSL_ERROR_WANT_WRITE)
+				want_out(c);
+			return 0;
+		}
+		conn_fail(c, tls_err("SSL_write failed"));
+		return 0;
+	}
+	return 1;
+}
+#endif
+
 static void conn_flush(struct conn *c)
 {
+#ifdef LOADGEN_TLS
+	if (c->ssl) {
+		if (!tls_flush(c))
+			return;
+		goto done;
+	}
+#endif
 	while (c->sent < c->due) {
 		size_t pos = (c->off + c->sent) % PATLEN;
 		size_t len = c->due - c->sent; /* <= patwin by construction */
@@ -223,16 +372,15 @@ static void conn_flush(struct conn *c)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
-			if (!c->wantout) {
-				struct epoll_event e = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
-				c->wantout = 1;
-			}
+			want_out(c);
 			return;
 		}
 		conn_fail(c, "write failed");
 		return;
 	}
+#ifdef LOADGEN_TLS
+done:
+#endif
 	if (c->wantout) {
 		struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
 		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
@@ -242,8 +390,27 @@ static void conn_flush(struct conn *c)
 
 static unsigned char rbuf[RBUFSZ];
 
+static void conn_got(struct conn *c, ssize_t n);
+
 static void conn_read(struct conn *c)
 {
+#ifdef LOADGEN_TLS
+	if (c->ssl) { /* every record OpenSSL holds, then back to epoll (level-triggered) */
+		do {
+			int n = SSL_read(c->ssl, rbuf, sizeof rbuf);
+			if (n <= 0) {
+				int e = SSL_get_error(c->ssl, n);
+				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+					return;
+				conn_fail(c, e == SSL_ERROR_ZERO_RETURN ? "closed by server (close_notify)"
+									  : tls_err("closed by server or SSL_read failed"));
+				return;
+			}
+			conn_got(c, n);
+		} while (!c->dead && SSL_has_pending(c->ssl));
+		return;
+	}
+#endif
 	ssize_t n = read(c->fd, rbuf, sizeof rbuf);
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -251,6 +418,13 @@ static void conn_read(struct conn *c)
 		conn_fail(c, n == 0 ? "closed by server" : "read failed");
 		return;
 	}
+	conn_got(c, n);
+}
+
+/* verifies n bytes in rbuf against the stream and sends as many new messages
+ * as have fully come back */
+static void conn_got(struct conn *c, ssize_t n)
+{
 	if (c->recvd + (uint64_t)n > c->sent) {
 		conn_fail(c, "server sent more bytes than it was sent");
 		return;
@@ -298,6 +472,8 @@ static int run_echo(void)
 		c->fd = dial(0); /* blocking connect: simple and loopback is instant */
 		if (c->fd < 0)
 			die("connect");
+		if (use_tls && !(c->ssl = tls_connect(c->fd)))
+			exit(1);
 		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
 		c->off = (uint32_t)((i * 7919u) % PATLEN);
 		struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
@@ -372,8 +548,10 @@ static int run_echo(void)
 		}
 	}
 	for (int i = 0; i < nconns; i++)
-		if (!conns[i].dead)
+		if (!conns[i].dead) {
+			tls_close(conns[i].ssl);
 			close(conns[i].fd);
+		}
 	double mps = r_t > 0 ? r_msgs / r_t : 0;
 	printf("RESULT mode=echo conns=%d depth=%d size=%d secs=%.3f msgs=%llu msgs_per_s=%.0f mb_per_s=%.2f "
 	       "errors=%llu verified_bytes=%llu all_msgs=%llu lg_cpu_s=%.3f lg_share=%.3f lg_ns_per_msg=%.0f",
@@ -388,6 +566,8 @@ static int run_echo(void)
 		printf(" cpu0_busy=%.3f cpu1_busy=%.3f other_share=%.3f", (busy1[1] - busy0[1]) / r_t,
 		       (busy1[2] - busy0[2]) / r_t, other > 0 ? other / r_t : 0);
 	}
+	if (use_tls)
+		printf(" tls=%s", tls_desc);
 	printf("\n");
 	return errors ? 1 : 0;
 }
@@ -400,12 +580,42 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* blocking I/O for latency mode: plain or TLS */
+static ssize_t io_write(SSL *ssl, int fd, const void *p, size_t n)
+{
+#ifdef LOADGEN_TLS
+	if (ssl) {
+		int w = SSL_write(ssl, p, (int)n);
+		return w > 0 ? w : -1;
+	}
+#endif
+	(void)ssl;
+	return write(fd, p, n);
+}
+
+static ssize_t io_read(SSL *ssl, int fd, void *p, size_t n)
+{
+#ifdef LOADGEN_TLS
+	if (ssl) {
+		int r = SSL_read(ssl, p, (int)n);
+		if (r > 0)
+			return r;
+		return SSL_get_error(ssl, r) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+	}
+#endif
+	(void)ssl;
+	return read(fd, p, n);
+}
+
 static int run_latency(void)
 {
 	make_pattern((size_t)msgsize);
 	int fd = dial(0);
 	if (fd < 0)
 		die("connect");
+	SSL *ssl = NULL;
+	if (use_tls && !(ssl = tls_connect(fd)))
+		exit(1);
 	size_t cap = 1 << 20, ns = 0;
 	uint64_t *samples = malloc(cap * sizeof *samples);
 	unsigned char *buf = malloc(msgsize);
@@ -419,7 +629,7 @@ static int run_latency(void)
 		size_t pos = stream % PATLEN;
 		uint64_t a = now_ns();
 		for (size_t off = 0; off < (size_t)msgsize;) {
-			ssize_t w = write(fd, pat + pos + off, msgsize - off);
+			ssize_t w = io_write(ssl, fd, pat + pos + off, msgsize - off);
 			if (w <= 0) {
 				if (w < 0 && errno == EINTR)
 					continue;
@@ -428,7 +638,7 @@ static int run_latency(void)
 			off += (size_t)w;
 		}
 		for (size_t got = 0; got < (size_t)msgsize;) {
-			ssize_t r = read(fd, buf + got, msgsize - got);
+			ssize_t r = io_read(ssl, fd, buf + got, msgsize - got);
 			if (r <= 0) {
 				if (r < 0 && errno == EINTR)
 					continue;
@@ -468,6 +678,7 @@ static int run_latency(void)
 out:;
 	double r_t = measuring ? now() - m_t : 0;
 	double r_srv = measuring ? proc_cpu(srvpid) - m_srv : -1, r_self = measuring ? self_cpu() - m_self : 0;
+	tls_close(ssl);
 	close(fd);
 	qsort(samples, ns, sizeof *samples, cmp_u64);
 #define PCT(p) (ns ? samples[(size_t)((ns - 1) * (p))] / 1000.0 : 0)
@@ -483,6 +694,8 @@ out:;
 		printf(" srv_cpu_s=%.3f srv_share=%.3f srv_ns_per_msg=%.0f", r_srv, r_t > 0 ? r_srv / r_t : 0,
 		       count && r_srv >= 0 ? r_srv * 1e9 / count : -1);
 	print_busy(r_t, r_srv, r_self);
+	if (use_tls)
+		printf(" tls=%s", tls_desc);
 	printf("\n");
 	return errors ? 1 : 0;
 }
@@ -559,11 +772,214 @@ static int run_idle(void)
 	return up == nconns ? 0 : 1;
 }
 
+/* ------------------------------------------------------------- handshake */
+
+#ifdef LOADGEN_TLS
+struct hs {
+	int fd;
+	SSL *ssl;
+	int state;     /* 0 idle, 1 handshaking, 2 writing the message, 3 reading its echo */
+	uint32_t ev;   /* epoll events armed */
+	size_t got;    /* echo bytes received */
+	uint32_t off;  /* pattern offset of this exchange */
+	unsigned char *buf;
+};
+
+static struct hs *hss;
+static uint64_t hs_done, hs_seq;
+
+static void hs_arm(struct hs *h, uint32_t ev)
+{
+	if (h->ev == ev)
+		return;
+	struct epoll_event e = {.events = ev, .data.ptr = h};
+	epoll_ctl(ep, h->ev ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, h->fd, &e);
+	h->ev = ev;
+}
+
+static void hs_end(struct hs *h, int polite)
+{
+	if (h->ssl) {
+		if (polite)
+			SSL_shutdown(h->ssl);
+		SSL_free(h->ssl);
+		h->ssl = NULL;
+	}
+	ERR_clear_error();
+	if (h->fd >= 0) {
+		close(h->fd); /* also drops it from the epoll set */
+		h->fd = -1;
+	}
+	h->ev = 0;
+	h->state = 0;
+}
+
+static void hs_fail(struct hs *h, const char *why)
+{
+	errors++;
+	if (nerrprint++ < 5)
+		fprintf(stderr, "loadgen: handshake slot %ld: %s\n", (long)(h - hss), why);
+	hs_end(h, 0);
+}
+
+static void hs_start(struct hs *h)
+{
+	h->fd = dial(1);
+	if (h->fd < 0) {
+		hs_fail(h, strerror(errno));
+		return;
+	}
+	h->ssl = SSL_new(tls_ctx);
+	if (!h->ssl || !SSL_set_fd(h->ssl, h->fd)) {
+		hs_fail(h, tls_err("SSL_new failed"));
+		return;
+	}
+	SSL_set_connect_state(h->ssl);
+	h->state = 1, h->got = 0, h->ev = 0;
+	h->off = (uint32_t)((hs_seq++ * 7919u) % PATLEN);
+}
+
+/* runs slot h as far as it goes without blocking; 1 when an exchange completed */
+static int hs_step(struct hs *h)
+{
+	for (;;) {
+		int r, e;
+		switch (h->state) {
+		case 1:
+			r = SSL_do_handshake(h->ssl);
+			if (r == 1) {
+				tls_note(h->ssl);
+				h->state = 2;
+				continue;
+			}
+			break;
+		case 2:
+			r = SSL_write(h->ssl, pat + h->off, msgsize);
+			if (r > 0) {
+				h->state = 3;
+				continue;
+			}
+			break;
+		case 3:
+			r = SSL_read(h->ssl, h->buf + h->got, msgsize - (int)h->got);
+			if (r > 0) {
+				h->got += (size_t)r;
+				if (h->got < (size_t)msgsize)
+					continue;
+				if (memcmp(h->buf, pat + h->off, msgsize)) {
+					hs_fail(h, "echo mismatch");
+					return 0;
+				}
+				hs_end(h, 1);
+				return 1;
+			}
+			break;
+		default:
+			return 0;
+		}
+		e = SSL_get_error(h->ssl, r);
+		if (e == SSL_ERROR_WANT_READ) {
+			hs_arm(h, EPOLLIN);
+			return 0;
+		}
+		if (e == SSL_ERROR_WANT_WRITE) {
+			hs_arm(h, EPOLLOUT);
+			return 0;
+		}
+		char why[320];
+		snprintf(why, sizeof why, "%s: %s", h->state == 1 ? "handshake" : h->state == 2 ? "write" : "read",
+			 e == SSL_ERROR_ZERO_RETURN ? "closed by server" : tls_err(errno ? strerror(errno) : "connection closed"));
+		hs_fail(h, why);
+		return 0;
+	}
+}
+
+static int run_handshake(void)
+{
+	make_pattern((size_t)msgsize);
+	hss = calloc(nconns, sizeof *hss);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!hss || ep < 0)
+		die("setup");
+	for (int i = 0; i < nconns; i++) {
+		hss[i].fd = -1;
+		if (!(hss[i].buf = malloc(msgsize)))
+			die("malloc");
+	}
+	struct epoll_event evs[MAXEV];
+	double t0 = now(), tstart = t0 + warmup, tend = tstart + secs;
+	int phase = 0; /* 0 warm-up, 1 measuring, 2 draining */
+	double m_t = 0, m_srv = 0, m_self = 0, drain_deadline = 0;
+	double r_t = 0, r_srv = 0, r_self = 0, busy1[8] = {0};
+	uint64_t m_done = 0, r_done = 0;
+	for (;;) {
+		if (phase < 2 && errors < 1000) /* idle slots dial again */
+			for (int i = 0; i < nconns; i++)
+				if (hss[i].state == 0) {
+					hs_start(&hss[i]);
+					if (hss[i].state)
+						hs_done += hs_step(&hss[i]);
+				}
+		int n = epoll_wait(ep, evs, MAXEV, 50);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait");
+		for (int i = 0; i < n; i++)
+			hs_done += hs_step(evs[i].data.ptr);
+		double t = now();
+		if (phase == 0 && t >= tstart) {
+			m_t = t, m_srv = proc_cpu(srvpid), m_self = self_cpu(), m_done = hs_done;
+			sys_busy(busy0);
+			phase = 1;
+		} else if (phase == 1 && t >= tend) {
+			r_t = t - m_t, r_srv = proc_cpu(srvpid) - m_srv, r_self = self_cpu() - m_self, r_done = hs_done - m_done;
+			sys_busy(busy1);
+			if (srvpid && m_srv < 0)
+				r_srv = -1;
+			phase = 2;
+			drain_deadline = t + 3;
+		}
+		if (phase == 2) {
+			int busy = 0;
+			for (int i = 0; i < nconns; i++)
+				busy += hss[i].state != 0;
+			if (!busy)
+				break;
+			if (t >= drain_deadline) {
+				for (int i = 0; i < nconns; i++)
+					if (hss[i].state)
+						hs_fail(&hss[i], "exchange not complete 3 s after the end");
+				break;
+			}
+		}
+		if (errors >= 1000 && phase < 2) {
+			fprintf(stderr, "loadgen: giving up after %llu failed exchanges\n", (unsigned long long)errors);
+			r_t = t - (phase ? m_t : t0);
+			break;
+		}
+	}
+	printf("RESULT mode=handshake conns=%d size=%d secs=%.3f msgs=%llu msgs_per_s=%.0f handshakes_per_s=%.0f "
+	       "errors=%llu all_msgs=%llu lg_cpu_s=%.3f lg_share=%.3f lg_ns_per_msg=%.0f",
+	       nconns, msgsize, r_t, (unsigned long long)r_done, r_t > 0 ? r_done / r_t : 0, r_t > 0 ? r_done / r_t : 0,
+	       (unsigned long long)errors, (unsigned long long)hs_done, r_self, r_t > 0 ? r_self / r_t : 0,
+	       r_done ? r_self * 1e9 / r_done : 0);
+	if (srvpid)
+		printf(" srv_cpu_s=%.3f srv_share=%.3f srv_ns_per_msg=%.0f", r_srv, r_t > 0 ? r_srv / r_t : 0,
+		       r_done && r_srv >= 0 ? r_srv * 1e9 / r_done : -1);
+	if (r_t > 0 && busy1[0] > 0) {
+		double other = (busy1[0] - busy0[0]) - (r_srv > 0 ? r_srv : 0) - r_self;
+		printf(" cpu0_busy=%.3f cpu1_busy=%.3f other_share=%.3f", (busy1[1] - busy0[1]) / r_t,
+		       (busy1[2] - busy0[2]) / r_t, other > 0 ? other / r_t : 0);
+	}
+	printf(" tls=%s\n", tls_desc);
+	return errors ? 1 : 0;
+}
+#endif
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadgen -m echo|latency|idle [-a addr] [-p port] [-c conns] [-d depth] "
+	fprintf(stderr, "usage: loadgen -m echo|latency|idle|handshake [-T] [-a addr] [-p port] [-c conns] [-d depth] "
 			"[-s size] [-w warmup_s] [-t secs] [-P server_pid]\n");
 	exit(2);
 }
@@ -572,8 +988,9 @@ int main(int argc, char **argv)
 {
 	const char *mode = "echo";
 	int o;
-	while ((o = getopt(argc, argv, "m:a:p:c:d:s:w:t:P:")) != -1) {
+	while ((o = getopt(argc, argv, "m:a:p:c:d:s:w:t:P:T")) != -1) {
 		switch (o) {
+		case 'T': use_tls = 1; break;
 		case 'm': mode = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -590,6 +1007,17 @@ int main(int argc, char **argv)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (use_tls || !strcmp(mode, "handshake")) {
+		if (!use_tls || !strcmp(mode, "idle")) {
+			fprintf(stderr, "loadgen: -T goes with -m echo, latency or handshake, and handshake needs -T\n");
+			return 2;
+		}
+		tls_init();
+	}
+#ifdef LOADGEN_TLS
+	if (!strcmp(mode, "handshake"))
+		return run_handshake();
+#endif
 	if (!strcmp(mode, "echo"))
 		return run_echo();
 	if (!strcmp(mode, "latency"))

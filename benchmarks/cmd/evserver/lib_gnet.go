@@ -2,9 +2,14 @@
 
 package main
 
-// The only line that differs between lib_gnet.go and lib_reactor.go is the
-// import below: the handler code in server.go uses these aliases unqualified.
-import gnet "github.com/panjf2000/gnet/v2"
+// lib_gnet.go and lib_reactor.go differ in the gnet import line below and in
+// withTLS at the end: the handler code in server.go uses these aliases unqualified.
+import (
+	"crypto/tls"
+	"errors"
+
+	gnet "github.com/panjf2000/gnet/v2"
+)
 
 type (
 	EventHandler       = gnet.EventHandler
@@ -27,3 +32,8 @@ var (
 	withNumEventLoop = gnet.WithNumEventLoop
 	withTCPNoDelay   = gnet.WithTCPNoDelay
 )
+
+// withTLS is the only other difference: gnet v2 has no TLS.
+func withTLS(*tls.Config) (Option, error) {
+	return nil, errors.New("gnet v2 has no TLS; -tls needs the reactor build (built without -tags gnet)")
+}

@@ -2,9 +2,13 @@
 
 package main
 
-// The only line that differs between lib_gnet.go and lib_reactor.go is the
-// import below: the handler code in server.go uses these aliases unqualified.
-import gnet "github.com/reactorgo/reactor"
+// lib_gnet.go and lib_reactor.go differ in the gnet import line below and in
+// withTLS at the end: the handler code in server.go uses these aliases unqualified.
+import (
+	"crypto/tls"
+
+	gnet "github.com/reactorgo/reactor"
+)
 
 type (
 	EventHandler       = gnet.EventHandler
@@ -27,3 +31,6 @@ var (
 	withNumEventLoop = gnet.WithNumEventLoop
 	withTCPNoDelay   = gnet.WithTCPNoDelay
 )
+
+// withTLS is the only other difference: reactor serves TLS inside the loop.
+func withTLS(cfg *tls.Config) (Option, error) { return gnet.WithTLSConfig(cfg), nil }

@@ -1,8 +1,12 @@
 // Command evserver is the benchmark server written once against the gnet v2
 // API. Built with -tags gnet it runs on gnet v2.9.7, without it on reactor;
-// lib_gnet.go / lib_reactor.go differ only in their import line.
+// lib_gnet.go / lib_reactor.go differ only in their import line and withTLS.
 //
-//	evserver -mode echo|http [-addr 127.0.0.1] [-port 9000] [-loops 1]
+//	evserver -mode echo|http [-addr 127.0.0.1] [-port 9000] [-loops 1] [-tls]
+//
+// -tls serves the same handlers over TLS 1.3 with a self-signed ECDSA P-256
+// certificate made at startup (internal/benchcert); only the reactor build has
+// it, the gnet build refuses the flag.
 //
 // GOMAXPROCS is taken from the environment (Go's default behaviour).
 package main
@@ -14,6 +18,7 @@ import (
 	"reflect"
 	"runtime"
 
+	"github.com/reactorgo/reactor/benchmarks/internal/benchcert"
 	"github.com/reactorgo/reactor/benchmarks/internal/httpbench"
 )
 
@@ -70,10 +75,13 @@ func (s *httpServer) OnTraffic(c Conn) Action {
 // identical but for their import line.
 var libName = reflect.TypeOf(BuiltinEventEngine{}).PkgPath()
 
-var mode = flag.String("mode", "echo", "echo or http")
+var (
+	mode   = flag.String("mode", "echo", "echo or http")
+	useTLS = flag.Bool("tls", false, "serve over TLS 1.3 (self-signed ECDSA P-256 certificate; reactor build only)")
+)
 
 func ready() {
-	fmt.Printf("READY lib=%s mode=%s pid=%d gomaxprocs=%d\n", libName, *mode, os.Getpid(), runtime.GOMAXPROCS(0))
+	fmt.Printf("READY lib=%s mode=%s tls=%t pid=%d gomaxprocs=%d\n", libName, *mode, *useTLS, os.Getpid(), runtime.GOMAXPROCS(0))
 }
 
 func main() {
@@ -96,6 +104,19 @@ func main() {
 		withMulticore(*loops > 1),
 		withNumEventLoop(*loops),
 		withTCPNoDelay(TCPNoDelay),
+	}
+	if *useTLS {
+		cfg, err := benchcert.Config()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tls:", err)
+			os.Exit(1)
+		}
+		opt, err := withTLS(cfg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "-tls:", err)
+			os.Exit(2)
+		}
+		opts = append(opts, opt)
 	}
 	if err := run(h, fmt.Sprintf("tcp://%s:%d", *addr, *port), opts...); err != nil {
 		fmt.Fprintln(os.Stderr, "run:", err)
