@@ -7,7 +7,6 @@ package reactor_test
 import (
 	"errors"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,7 +81,7 @@ func TestStdSocketAccess(t *testing.T) {
 			}
 			t.Fatalf("Dup: %v", r.err)
 		}
-		defer syscall.Close(r.dup)
+		defer closeFD(r.dup)
 		if r.fd < 0 || r.dup < 0 || r.fd == r.dup {
 			t.Fatalf("Fd %d, Dup %d: want two distinct descriptors", r.fd, r.dup)
 		}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	gnet "github.com/reactorgo/reactor"
 )
 
@@ -46,7 +44,7 @@ func startBenchEcho(b *testing.B, opts ...gnet.Option) string {
 		b.Fatal(err)
 	}
 	addr, err := sockName(fd) // the copy is closed below; net.FileListener would leave an os.File open
-	unix.Close(fd)
+	closeFD(fd)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	gnet "github.com/reactorgo/reactor"
 )
 
@@ -133,7 +131,7 @@ func boundAddr(eng gnet.Engine) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("Engine.Dup: %w", err)
 	}
-	defer unix.Close(fd)
+	defer closeFD(fd)
 	return sockName(fd)
 }
 
@@ -254,28 +252,11 @@ func smallRecvBufDialer(size int) *net.Dialer {
 		Control: func(_, _ string, rc syscall.RawConn) error {
 			var serr error
 			err := rc.Control(func(fd uintptr) {
-				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, size)
+				serr = setRecvBuf(fd, size)
 			})
 			return errors.Join(err, serr)
 		},
 	}
-}
-
-// sockName is the address a socket fd is bound to: "ip:port" or a unix path.
-func sockName(fd int) (string, error) {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return "", fmt.Errorf("getsockname(%d): %w", fd, err)
-	}
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return net.JoinHostPort(net.IP(sa.Addr[:]).String(), strconv.Itoa(sa.Port)), nil
-	case *unix.SockaddrInet6:
-		return net.JoinHostPort(net.IP(sa.Addr[:]).String(), strconv.Itoa(sa.Port)), nil
-	case *unix.SockaddrUnix:
-		return sa.Name, nil
-	}
-	return "", fmt.Errorf("getsockname(%d): unexpected address type %T", fd, sa)
 }
 
 // unixSocketPath is a fresh socket path short enough for sun_path (108 bytes).

@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	gnet "github.com/reactorgo/reactor"
 )
 
@@ -255,7 +253,7 @@ func TestTLSClientDialAndMixedListeners(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer unix.Close(fd)
+		defer closeFD(fd)
 		a, err := sockName(fd)
 		if err != nil {
 			t.Fatal(err)

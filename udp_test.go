@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	gnet "github.com/reactorgo/reactor"
 )
 
@@ -127,7 +125,7 @@ func TestRotateMixedProtocols(t *testing.T) {
 		if err != nil {
 			t.Fatalf("DupListener(%s, %s): %v", network, addr, err)
 		}
-		defer unix.Close(fd)
+		defer closeFD(fd)
 		a, err := sockName(fd)
 		if err != nil {
 			t.Fatal(err)

@@ -5,15 +5,14 @@ import (
 	"context"
 	"net"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-	"golang.org/x/sys/unix"
 
 	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/extest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -42,12 +41,7 @@ func startEcho(t testing.TB) string {
 	case <-time.After(5 * time.Second):
 		t.Fatal("echo did not boot")
 	}
-	fd, err := eng.Dup()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd) // not os.NewFile: Fd() would make the listener blocking
+	addr, err := extest.ListenerAddr(eng) // not os.NewFile: Fd() would make the listener blocking
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +53,7 @@ func startEcho(t testing.TB) string {
 		}
 		<-done
 	})
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*unix.SockaddrInet4).Port))
+	return addr
 }
 
 // TestEchoWithNetcat talks to the example as its README does, with OpenBSD netcat.

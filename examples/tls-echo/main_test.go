@@ -11,16 +11,15 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-	"golang.org/x/sys/unix"
 
 	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/extest"
 	"github.com/reactorgo/reactor/examples/internal/selfsigned"
 )
 
@@ -116,20 +115,14 @@ func startTLSEcho(t testing.TB) (addr string, states <-chan tls.ConnectionState,
 // switches the file description, shared with the engine's listener, to blocking.
 func listenerAddr(t testing.TB, eng reactor.Engine) string {
 	t.Helper()
-	fd, err := eng.Dup()
+	addr, err := extest.ListenerAddr(eng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(fd)
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(os.NewSyscallError("getsockname", err))
+	if host, _, err := net.SplitHostPort(addr); err != nil || net.ParseIP(host).To4() == nil {
+		t.Fatalf("listener bound to %s, want IPv4", addr)
 	}
-	sa4, ok := sa.(*unix.SockaddrInet4)
-	if !ok {
-		t.Fatalf("listener bound to a %T, want IPv4", sa)
-	}
-	return net.JoinHostPort(net.IP(sa4.Addr[:]).String(), strconv.Itoa(sa4.Port))
+	return addr
 }
 
 // certPool trusts the certificate in certFile.

@@ -7,15 +7,10 @@ package extest
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"net"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/reactorgo/reactor"
 )
@@ -42,32 +37,24 @@ type bootResult struct {
 
 func (b *booter) OnBoot(eng reactor.Engine) reactor.Action {
 	action := b.EventHandler.OnBoot(eng)
-	addr, err := listenerAddr(eng)
+	addr, err := ListenerAddr(eng)
 	b.booted <- bootResult{eng, addr, err}
 	return action
 }
 
-// listenerAddr learns the port the kernel picked from a duplicate of the listener.
-func listenerAddr(eng reactor.Engine) (string, error) {
+// ListenerAddr is the "ip:port" of eng's only listener, learnt from a duplicate of
+// it: the port the kernel picked for ":0". On systems without unix descriptors
+// Engine.Dup fails with ErrUnsupportedOp, and so does ListenerAddr.
+func ListenerAddr(eng reactor.Engine) (string, error) {
 	fd, err := eng.Dup()
 	if err != nil {
 		return "", err
 	}
-	defer unix.Close(fd)
+	defer closeFD(fd)
 	// Getsockname on the copy, not net.FileListener(os.NewFile(fd)): an os.File that
 	// put a descriptor into non-blocking mode hands it back in blocking mode from
 	// Fd, and the copy shares its file description with the engine's listener.
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return "", err
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)), nil
-	case *unix.SockaddrInet6:
-		return net.JoinHostPort(net.IP(a.Addr[:]).String(), strconv.Itoa(a.Port)), nil
-	}
-	return "", fmt.Errorf("listener bound to a %T, want an IP address", sa)
+	return ipSockName(fd)
 }
 
 // StartServer runs h on a free loopback port and returns its address; the engine is

@@ -1,4 +1,8 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
 package reactor_test
+
+// Listener tests that leave a socket file behind with raw socket syscalls.
 
 import (
 	"errors"
