@@ -17,10 +17,15 @@ import (
 )
 
 const (
-	initialEvents   = 128
-	maxEvents       = 4096
-	acceptsPerEvent = 64 // fairness: a connect storm must not starve established conns
-	acceptBackoff   = 100 * time.Millisecond
+	// busyPollMaxConns: a loop with more open connections parks at once. Polling
+	// pays when a few peers answer in lock-step; with many, events keep arriving
+	// anyway, and parking lets them gather into one batch (with 100 pipelining HTTP
+	// clients, polling cost 15% more CPU per request and gained nothing).
+	busyPollMaxConns = 8
+	initialEvents    = 128
+	maxEvents        = 4096
+	acceptsPerEvent  = 64 // fairness: a connect storm must not starve established conns
+	acceptBackoff    = 100 * time.Millisecond
 )
 
 // loopListener is a listening socket served by a loop: a stream listener to accept
@@ -144,7 +149,7 @@ func (el *eventloop) wait(timeout time.Duration) (int, error) {
 		el.hot = n != 0
 		return n, err
 	}
-	if spin := el.eng.opts.BusyPoll; el.hot && spin > 0 {
+	if spin := el.eng.opts.BusyPoll; el.hot && spin > 0 && el.connCount.Load() <= busyPollMaxConns {
 		el.hot = false
 		if timeout > 0 {
 			spin = min(spin, timeout)

@@ -162,13 +162,15 @@ type Options struct {
 	// TLSHandshakeTimeout bounds a TLS handshake; 0 means 10 s. reactor only.
 	TLSHandshakeTimeout time.Duration
 
-	// BusyPoll is how long a loop that has just handled events keeps polling for
-	// more before it parks. Request/response peers usually send their next request
-	// within it, and a poll costs far less than parking and being woken again
-	// (tens of microseconds on virtual machines), so latency drops several-fold; the
-	// price is up to this much CPU after each burst of traffic. A loop that stays
-	// idle parks once the window has passed. 0 means 50µs; negative disables it.
-	// reactor only.
+	// BusyPoll is how long a loop that has just handled events, and serves at most
+	// 8 connections, keeps polling for more before it parks. Request/response peers
+	// usually send their next request within it, and a poll costs far less than
+	// parking and being woken again (tens of microseconds on virtual machines), so
+	// latency drops several-fold; the price is up to this much CPU after each burst
+	// of traffic. A loop with more connections parks at once: their events arrive
+	// anyway and are cheaper handled in batches. A loop that stays idle parks once
+	// the window has passed. 0 means 50µs; negative disables it. The portable
+	// backend does not poll. reactor only.
 	BusyPoll time.Duration
 }
 
