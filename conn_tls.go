@@ -68,8 +68,12 @@ func (el *eventloop) finishHandshake(c *conn, err error) {
 
 // handshakeFailed logs and counts a handshake that did not complete, whatever ended
 // it (its own error, the peer closing, a timeout), and gives the error to a Dial
-// waiting for it. The connection never opened, so no callback hears of it.
+// waiting for it. The connection never opened, so no callback hears of it. A peer
+// that closed without sending a byte did not try a handshake (a TCP health check, a
+// port probe such as wrk's first connection): that is logged at debug level only
+// and not counted.
 func (el *eventloop) handshakeFailed(c *conn, err error) {
+	probe := err == nil && c.x.dial == nil && !c.x.tls.Fed()
 	if err == nil {
 		err = errPeerClosedHandshake
 	}
@@ -78,6 +82,10 @@ func (el *eventloop) handshakeFailed(c *conn, err error) {
 		d.result <- RegisteredResult{Err: &net.OpError{Op: "handshake", Net: "tcp", Addr: c.remoteAddr(), Err: err}}
 	}
 	if errors.Is(err, rerrors.ErrEngineShutdown) {
+		return
+	}
+	if probe {
+		el.eng.logger.Debugf("reactor: TLS: %v closed without sending anything", c.remoteAddr())
 		return
 	}
 	el.eng.tlsFailures.Add(1)

@@ -14,9 +14,9 @@ import (
 )
 
 // countingLogger records how many lines were logged at Error and Warn level.
-type countingLogger struct{ errors, warns atomic.Int32 }
+type countingLogger struct{ errors, warns, debugs atomic.Int32 }
 
-func (l *countingLogger) Debugf(string, ...any) {}
+func (l *countingLogger) Debugf(string, ...any) { l.debugs.Add(1) }
 func (l *countingLogger) Infof(string, ...any)  {}
 func (l *countingLogger) Warnf(string, ...any)  { l.warns.Add(1) }
 func (l *countingLogger) Errorf(string, ...any) { l.errors.Add(1) }

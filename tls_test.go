@@ -167,8 +167,11 @@ func TestTLSClientCertificatesAndResumption(t *testing.T) {
 	}
 	// Without a certificate (and without a session to resume, which would carry the
 	// earlier one) the server refuses.
-	if c, err := dial(nil, nil); err == nil {
-		c.Close()
+	c, err := dial(nil, nil)
+	if c != nil {
+		c.Close() // dial returns the conn with the echo's error too
+	}
+	if err == nil {
 		t.Fatal("a client without a certificate was served")
 	}
 	waitFor(t, waitTimeout, "the failed handshake to be logged", func() bool { return logger.warns.Load() >= 1 })
@@ -232,6 +235,31 @@ func TestTLSBadInput(t *testing.T) {
 	var certErr x509.CertificateInvalidError
 	if !errors.As(err, &certErr) || certErr.Reason != x509.Expired {
 		t.Fatalf("dial to an expired certificate: %v, want x509 Expired", err)
+	}
+}
+
+// TestTLSProbeIsNotAFailure: a client that connects and closes without sending a
+// byte (a TCP health check, wrk's first connection) did not try a handshake, so it
+// is not logged as a failed one; a truncated ClientHello still is.
+func TestTLSProbeIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	pki := newTestPKI(t)
+	h, opens, _ := tlsEchoHooks(nil)
+	logger := &countingLogger{}
+	s := startTCP(t, h, gnet.WithLogger(logger), gnet.WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pki.server}}))
+	for range 3 {
+		s.dial(t).Close()
+	}
+	waitFor(t, waitTimeout, "three probes seen", func() bool { return logger.debugs.Load() >= 3 })
+	if w := logger.warns.Load(); w != 0 {
+		t.Fatalf("%d warnings for connections that sent nothing, want 0", w)
+	}
+	c := s.dial(t)
+	c.Write([]byte{22, 3, 1, 0, 200, 1}) // a ClientHello cut short
+	c.Close()
+	waitFor(t, waitTimeout, "the cut handshake logged", func() bool { return logger.warns.Load() == 1 })
+	if n := opens.Load(); n != 0 {
+		t.Fatalf("OnOpen ran %d times, want 0", n)
 	}
 }
 

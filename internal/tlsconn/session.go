@@ -51,6 +51,13 @@ func (s *Session) Handshake(timeout time.Duration) error {
 // Feed adds bytes received from the peer. Any goroutine.
 func (s *Session) Feed(p []byte) { s.tr.feed(p) }
 
+// Fed reports whether the peer has sent anything at all.
+func (s *Session) Fed() bool {
+	s.tr.mu.Lock()
+	defer s.tr.mu.Unlock()
+	return s.tr.fed
+}
+
 // LoopMode switches a session whose handshake succeeded to running on the loop:
 // output goes to sync from now on, called on the caller's goroutine.
 func (s *Session) LoopMode(sync func([]byte)) {
@@ -115,6 +122,7 @@ type transport struct {
 	in     []byte // received, not yet read by crypto/tls
 	loop   bool   // loop mode: never block
 	closed bool
+	fed    bool // some input ever arrived
 	sink   func([]byte)
 }
 
@@ -127,6 +135,7 @@ func newTransport(async func([]byte)) *transport {
 func (t *transport) feed(p []byte) {
 	t.mu.Lock()
 	t.in = append(t.in, p...)
+	t.fed = t.fed || len(p) > 0
 	t.mu.Unlock()
 	t.cond.Signal()
 }
