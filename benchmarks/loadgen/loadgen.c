@@ -152,12 +152,20 @@ static void sys_busy(double b[8])
 
 static double busy0[8];
 
-/* prints " cpu0_busy=.. cpu1_busy=.. other_share=.." for the window since busy0 */
-static void print_busy(double secs_, double srv, double lg)
+/* prints the server's CPU over a window of secs_ with n messages (srv < 0: unknown),
+ * then " cpu0_busy=.. cpu1_busy=.. other_share=.." for the window from busy0 to b
+ * (b NULL: to now) */
+static void print_shares(double secs_, double srv, double lg, unsigned long long n, const double *b)
 {
-	double b[8];
-	sys_busy(b);
-	if (secs_ <= 0)
+	double now_b[8];
+	if (srvpid)
+		printf(" srv_cpu_s=%.3f srv_share=%.3f srv_ns_per_msg=%.0f", srv, secs_ > 0 ? srv / secs_ : 0,
+		       n && srv >= 0 ? srv * 1e9 / n : -1);
+	if (!b) {
+		sys_busy(now_b);
+		b = now_b;
+	}
+	if (secs_ <= 0 || b[0] <= 0)
 		return;
 	double other = (b[0] - busy0[0]) - (srv > 0 ? srv : 0) - lg;
 	printf(" cpu0_busy=%.3f cpu1_busy=%.3f other_share=%.3f", (b[1] - busy0[1]) / secs_, (b[2] - busy0[2]) / secs_,
@@ -558,14 +566,7 @@ static int run_echo(void)
 	       nconns, depth, msgsize, r_t, (unsigned long long)r_msgs, mps, r_t > 0 ? r_bytes / r_t / 1e6 : 0,
 	       (unsigned long long)errors, (unsigned long long)verified_bytes, (unsigned long long)total_msgs, r_self, r_t > 0 ? r_self / r_t : 0,
 	       r_msgs ? r_self * 1e9 / r_msgs : 0);
-	if (srvpid)
-		printf(" srv_cpu_s=%.3f srv_share=%.3f srv_ns_per_msg=%.0f", r_srv, r_t > 0 ? r_srv / r_t : 0,
-		       r_msgs && r_srv >= 0 ? r_srv * 1e9 / r_msgs : -1);
-	if (r_t > 0 && busy1[0] > 0) {
-		double other = (busy1[0] - busy0[0]) - (r_srv > 0 ? r_srv : 0) - r_self;
-		printf(" cpu0_busy=%.3f cpu1_busy=%.3f other_share=%.3f", (busy1[1] - busy0[1]) / r_t,
-		       (busy1[2] - busy0[2]) / r_t, other > 0 ? other / r_t : 0);
-	}
+	print_shares(r_t, r_srv, r_self, r_msgs, busy1);
 	if (use_tls)
 		printf(" tls=%s", tls_desc);
 	printf("\n");
@@ -690,10 +691,7 @@ out:;
 	       msgsize, r_t, (unsigned long long)count, r_t > 0 ? count / r_t : 0, PCT(0.50), PCT(0.90), PCT(0.99),
 	       PCT(0.999), ns ? samples[ns - 1] / 1000.0 : 0, ns ? sum / ns / 1000.0 : 0, (unsigned long long)errors,
 	       r_self, r_t > 0 ? r_self / r_t : 0);
-	if (srvpid)
-		printf(" srv_cpu_s=%.3f srv_share=%.3f srv_ns_per_msg=%.0f", r_srv, r_t > 0 ? r_srv / r_t : 0,
-		       count && r_srv >= 0 ? r_srv * 1e9 / count : -1);
-	print_busy(r_t, r_srv, r_self);
+	print_shares(r_t, r_srv, r_self, count, NULL);
 	if (use_tls)
 		printf(" tls=%s", tls_desc);
 	printf("\n");
@@ -962,14 +960,7 @@ static int run_handshake(void)
 	       nconns, msgsize, r_t, (unsigned long long)r_done, r_t > 0 ? r_done / r_t : 0, r_t > 0 ? r_done / r_t : 0,
 	       (unsigned long long)errors, (unsigned long long)hs_done, r_self, r_t > 0 ? r_self / r_t : 0,
 	       r_done ? r_self * 1e9 / r_done : 0);
-	if (srvpid)
-		printf(" srv_cpu_s=%.3f srv_share=%.3f srv_ns_per_msg=%.0f", r_srv, r_t > 0 ? r_srv / r_t : 0,
-		       r_done && r_srv >= 0 ? r_srv * 1e9 / r_done : -1);
-	if (r_t > 0 && busy1[0] > 0) {
-		double other = (busy1[0] - busy0[0]) - (r_srv > 0 ? r_srv : 0) - r_self;
-		printf(" cpu0_busy=%.3f cpu1_busy=%.3f other_share=%.3f", (busy1[1] - busy0[1]) / r_t,
-		       (busy1[2] - busy0[2]) / r_t, other > 0 ? other / r_t : 0);
-	}
+	print_shares(r_t, r_srv, r_self, r_done, busy1);
 	printf(" tls=%s\n", tls_desc);
 	return errors ? 1 : 0;
 }
