@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
-	"time"
 
 	"github.com/reactorgo/reactor/internal/buffer"
 	"github.com/reactorgo/reactor/internal/socket"
@@ -469,65 +468,4 @@ func (el *eventloop) checkWaterMarks(c *conn) {
 	if bp := el.eng.backpressure; bp != nil && c.state == connOpen {
 		el.handleAction(c, bp.OnBackpressure(c, !paused))
 	}
-}
-
-// startIdleTimer arms the idle timeout of a new connection. Traffic only stores the
-// loop clock in lastActive; the timer re-arms itself from it when it fires, so the
-// timeout costs nothing per event.
-func (el *eventloop) startIdleTimer(c *conn) {
-	d := int64(el.eng.opts.IdleTimeout)
-	c.lastActive = el.clock
-	x := c.extra()
-	x.idle = timer.New(func() {
-		if c.state != connOpen {
-			return
-		}
-		if el.clock-c.lastActive >= d {
-			el.closeConn(c, errors.ErrIdleTimeout)
-			return
-		}
-		el.timers.Schedule(x.idle, c.lastActive+d)
-	})
-	el.timers.Schedule(x.idle, c.lastActive+d)
-}
-
-// checkDeadlines enforces c's deadlines and arms its deadline timer for the next one.
-// A read deadline closes c when it passes; a write deadline closes c when it passes
-// with output still queued. Other goroutines change deadlines through atomics, and
-// only a deadline earlier than the armed timer needs a task to get here (see
-// conn.setDeadline): the timer re-reads the atomics whenever it fires.
-func (el *eventloop) checkDeadlines(c *conn) {
-	if c.state != connOpen && c.state != connDraining {
-		return
-	}
-	dl := c.dl.Load()
-	if dl == nil {
-		return // no deadline was ever set
-	}
-	dl.armedAt.Store(0) // re-evaluating: setters must now ask for a task
-	now := time.Now().UnixNano()
-	r, w := dl.read.Load(), dl.write.Load()
-	if c.state == connOpen && r != 0 && now >= r {
-		el.closeNow(c, c.opError("read", os.ErrDeadlineExceeded))
-		return
-	}
-	if w != 0 && now >= w && c.outbound.Len() > 0 {
-		el.closeNow(c, c.opError("write", os.ErrDeadlineExceeded))
-		return
-	}
-	next := int64(0)
-	for _, d := range [2]int64{r, w} {
-		if d > now && (next == 0 || d < next) {
-			next = d
-		}
-	}
-	if next == 0 {
-		el.timers.Cancel(dl.timer)
-		return
-	}
-	if dl.timer == nil {
-		dl.timer = timer.New(func() { el.checkDeadlines(c) })
-	}
-	el.timers.Schedule(dl.timer, el.now()+(next-now))
-	dl.armedAt.Store(next)
 }
