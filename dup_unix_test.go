@@ -51,7 +51,7 @@ func TestRotateDupListener(t *testing.T) {
 		unix.Close(fd)
 		t.Error(`DupListener("tcp", "127.0.0.1:1"): nil error for an address the engine does not serve`)
 	}
-	for _, ln := range []struct{ network, addr string }{{network: "tcp", addr: "127.0.0.1:0"}, {network: "unix", addr: path}} {
+	for i, ln := range []struct{ network, addr string }{{network: "tcp", addr: "127.0.0.1:0"}, {network: "unix", addr: path}} {
 		fd, err := s.eng.DupListener(ln.network, ln.addr)
 		if err != nil {
 			t.Fatalf("DupListener(%q, %q): %v", ln.network, ln.addr, err)
@@ -65,6 +65,9 @@ func TestRotateDupListener(t *testing.T) {
 		}
 		if ln.network == "unix" && bound != path {
 			t.Errorf("unix listener bound to %q, want %q", bound, path)
+		}
+		if a := s.eng.Addrs(); len(a) != 2 || a[i].String() != bound {
+			t.Errorf("Engine.Addrs() = %v, want %s at %d (as the duplicate is bound)", a, bound, i)
 		}
 		srv := &testServer{eng: s.eng, network: ln.network, addr: bound}
 		runEchoLoad(t, srv, echoLoad{conns: 3, perConn: 2, maxSize: 64 << 10, seed: 400})

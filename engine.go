@@ -72,6 +72,21 @@ func (e Engine) DupListener(network, addr string) (int, error) {
 	return -1, fmt.Errorf("reactor: dup listener %s://%s: %w", network, addr, errors.ErrInvalidNetworkAddress)
 }
 
+// Addrs returns the addresses the engine listens on, one per address given to Run
+// or Rotate and in that order, with the port the system picked where port 0 was
+// asked for. Any goroutine. reactor only: gnet has just Dup and DupListener, which
+// need a descriptor (the portable backend has none on Windows).
+func (e Engine) Addrs() []net.Addr {
+	if e.Validate() != nil {
+		return nil
+	}
+	addrs := make([]net.Addr, len(e.eng.bound))
+	for i, b := range e.eng.bound {
+		addrs[i] = b.ln.Addr
+	}
+	return addrs
+}
+
 // Register serves a connection on a loop chosen by the load balancer. ctx carries
 // either a net.Conn (NewNetConnContext), which is enrolled, or a net.Addr
 // (NewNetAddrContext), which is dialled; the net.Conn wins when both are present.

@@ -298,3 +298,46 @@ func TestWriteAfterClose(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineAddrs: Addrs names every listener in the order given to Rotate, with the
+// ports picked for ":0", and each name is dialable. (reactor only: gnet has no
+// such method; the suite learns addresses from Dup there.)
+func TestEngineAddrs(t *testing.T) {
+	t.Parallel()
+	protoAddrs := []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}
+	s := startEngine(t, &hooks{traffic: echoTraffic}, func(h gnet.EventHandler) error {
+		return gnet.Rotate(h, protoAddrs, gnet.WithNumEventLoop(2))
+	})
+	addrs := s.eng.Addrs()
+	if len(addrs) != 2 {
+		t.Fatalf("Addrs() = %v, want 2 addresses", addrs)
+	}
+	u, ok := addrs[0].(*net.UDPAddr)
+	if !ok || u.Port == 0 {
+		t.Fatalf("Addrs()[0] = %#v, want the UDP listener's address with its port", addrs[0])
+	}
+	tc, ok := addrs[1].(*net.TCPAddr)
+	if !ok || tc.Port == 0 {
+		t.Fatalf("Addrs()[1] = %#v, want the TCP listener's address with its port", addrs[1])
+	}
+	c, err := net.DialTimeout("tcp", tc.String(), ioTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	if err := echoRoundTrips(c, [][]byte{[]byte("over tcp")}); err != nil {
+		t.Fatal(err)
+	}
+	uc, err := net.Dial("udp", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	if err := udpRoundTrip(uc, []byte("over udp")); err != nil {
+		t.Fatal(err)
+	}
+	if got := (gnet.Engine{}).Addrs(); got != nil {
+		t.Fatalf("Addrs of an empty Engine = %v, want nil", got)
+	}
+}
