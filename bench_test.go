@@ -39,12 +39,7 @@ func startBenchEcho(b *testing.B, opts ...gnet.Option) string {
 	case <-time.After(5 * time.Second):
 		b.Fatal("engine did not boot")
 	}
-	fd, err := eng.Dup()
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr, err := sockName(fd) // the copy is closed below; net.FileListener would leave an os.File open
-	closeFD(fd)
+	addr, err := boundAddr(eng)
 	if err != nil {
 		b.Fatal(err)
 	}

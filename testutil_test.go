@@ -142,6 +142,29 @@ func boundAddr(eng gnet.Engine) (string, error) {
 	return sockName(fd)
 }
 
+// listenerAddr is the address of the engine's i-th listener, given to Rotate as
+// network and addr: from Engine.Addrs on reactor, from a duplicate on gnet.
+func listenerAddr(t testing.TB, eng gnet.Engine, i int, network, addr string) string {
+	t.Helper()
+	if a, ok := any(eng).(interface{ Addrs() []net.Addr }); ok {
+		addrs := a.Addrs()
+		if i >= len(addrs) {
+			t.Fatalf("Engine.Addrs() = %v: no listener %d", addrs, i)
+		}
+		return addrs[i].String()
+	}
+	fd, err := eng.DupListener(network, addr)
+	if err != nil {
+		t.Fatalf("DupListener(%s, %s): %v", network, addr, err)
+	}
+	defer closeFD(fd)
+	name, err := sockName(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 // testServer is an engine started by startServer or startEngine.
 type testServer struct {
 	eng      gnet.Engine

@@ -276,19 +276,7 @@ func TestTLSClientDialAndMixedListeners(t *testing.T) {
 		return gnet.Rotate(h, []string{tlsAddr, plainAddr}, gnet.WithTLSConfig(serverCfg),
 			gnet.WithTLSListenerConfig(plainAddr, nil))
 	})
-	listenAddr := func(network string) string {
-		fd, err := s.eng.DupListener(network, "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer closeFD(fd)
-		a, err := sockName(fd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	tlsPort, plainPort := listenAddr("tcp"), listenAddr("tcp4")
+	tlsPort, plainPort := listenerAddr(t, s.eng, 0, "tcp", "127.0.0.1:0"), listenerAddr(t, s.eng, 1, "tcp4", "127.0.0.1:0")
 	if err := echoRoundTrips(dialWith(t, &net.Dialer{Timeout: ioTimeout}, "tcp", plainPort), [][]byte{[]byte("plain")}); err != nil {
 		t.Fatalf("plain listener: %v", err)
 	}

@@ -120,19 +120,7 @@ func TestRotateMixedProtocols(t *testing.T) {
 	h := &hooks{traffic: echoTraffic}
 	addrs := []string{"tcp://127.0.0.1:0", "udp://127.0.0.1:0", "unix://" + path}
 	s := startEngine(t, h, func(h gnet.EventHandler) error { return gnet.Rotate(h, addrs, gnet.WithNumEventLoop(2)) })
-	dupAddr := func(network, addr string) string {
-		fd, err := s.eng.DupListener(network, addr)
-		if err != nil {
-			t.Fatalf("DupListener(%s, %s): %v", network, addr, err)
-		}
-		defer closeFD(fd)
-		a, err := sockName(fd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	tcpAddr, udpAddr := dupAddr("tcp", "127.0.0.1:0"), dupAddr("udp", "127.0.0.1:0")
+	tcpAddr, udpAddr := listenerAddr(t, s.eng, 0, "tcp", "127.0.0.1:0"), listenerAddr(t, s.eng, 1, "udp", "127.0.0.1:0")
 	for _, target := range []struct{ network, addr string }{{"tcp", tcpAddr}, {"unix", path}} {
 		c := dialWith(t, &net.Dialer{Timeout: ioTimeout}, target.network, target.addr)
 		if err := echoRoundTrips(c, [][]byte{[]byte("over " + target.network)}); err != nil {
