@@ -21,6 +21,12 @@ func (s *script) next() int {
 	return v
 }
 
+// maxModel ends a script once this much is buffered: every step compares the whole
+// contents with the model, so a script that kept growing them would cost time
+// quadratic in its length (a fuzzer-grown input of large writes took seconds and
+// stalled the fuzzing), and every chunk and growth step is reached well below it.
+const maxModel = 128 << 10
+
 // size draws a length that is usually small but sometimes spans several
 // growth steps.
 func (s *script) size() int {
@@ -46,7 +52,7 @@ func FuzzBuffer(f *testing.F) {
 		rb := New(s.next() % 70)
 		var model []byte
 		seed := 0
-		for step := 0; s.more() && step < 500; step++ {
+		for step := 0; s.more() && step < 500 && len(model) <= maxModel; step++ {
 			seed++
 			switch op := s.next() % 12; op {
 			case 0: // Write
