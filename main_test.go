@@ -28,11 +28,20 @@ func TestMain(m *testing.M) {
 	before := countFDs()
 	code := m.Run()
 	if code == 0 {
+		// Closes may still be racing the end of the last test: poll, bounded.
 		after := countFDs()
-		for deadline := time.Now().Add(5 * time.Second); after > before && time.Now().Before(deadline); {
-			time.Sleep(10 * time.Millisecond) // closes racing the end of the last test
-			after = countFDs()
+		tick := time.NewTicker(10 * time.Millisecond)
+		deadline := time.After(5 * time.Second)
+	poll:
+		for after > before {
+			select {
+			case <-tick.C:
+				after = countFDs()
+			case <-deadline:
+				break poll
+			}
 		}
+		tick.Stop()
 		if after > before {
 			fmt.Fprintf(os.Stderr, "file descriptors leaked: %d open before the tests, %d after\n", before, after)
 			code = 1

@@ -13,14 +13,6 @@ import (
 
 type udpEcho struct {
 	reactor.BuiltinEventEngine
-	booted chan reactor.Engine // optional, for tests
-}
-
-func (s *udpEcho) OnBoot(eng reactor.Engine) reactor.Action {
-	if s.booted != nil {
-		s.booted <- eng
-	}
-	return reactor.None
 }
 
 // OnTraffic sees one datagram; c is valid only until it returns. Write replies to

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,48 +11,14 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/reactorgo/reactor"
+	"github.com/reactorgo/reactor/examples/internal/extest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func startUDPEcho(t testing.TB) string {
-	t.Helper()
-	s := &udpEcho{booted: make(chan reactor.Engine, 1)}
-	done := make(chan error, 1)
-	go func() { done <- reactor.Run(s, "udp://127.0.0.1:0") }()
-	var eng reactor.Engine
-	select {
-	case eng = <-s.booted:
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("udp-echo did not boot")
-	}
-	fd, err := eng.Dup()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.FilePacketConn(os.NewFile(uintptr(fd), "udp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := eng.Stop(ctx); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-		<-done
-	})
-	return addr
-}
-
 // TestUDPEchoWithNetClient talks to the example with package net's UDP client.
 func TestUDPEchoWithNetClient(t *testing.T) {
-	addr := startUDPEcho(t)
+	addr := extest.StartOn(t, &udpEcho{}, "udp://127.0.0.1:0")
 	c, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +43,7 @@ func TestUDPEchoWithNetClient(t *testing.T) {
 
 // TestUDPEchoWithNetcat uses the OpenBSD netcat, a client this project did not write.
 func TestUDPEchoWithNetcat(t *testing.T) {
-	addr := startUDPEcho(t)
+	addr := extest.StartOn(t, &udpEcho{}, "udp://127.0.0.1:0")
 	host, port, _ := net.SplitHostPort(addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -71,13 +71,19 @@ func ListenerAddr(eng reactor.Engine) (string, error) {
 	return name, err
 }
 
-// StartServer runs h on a free loopback port and returns its address; the engine is
-// stopped when the test ends.
+// StartServer runs h on a free loopback TCP port and returns its address; the engine
+// is stopped when the test ends.
 func StartServer(t testing.TB, h reactor.EventHandler, opts ...reactor.Option) string {
+	t.Helper()
+	return StartOn(t, h, "tcp://127.0.0.1:0", opts...)
+}
+
+// StartOn is StartServer on protoAddr (one address, port 0: "udp://127.0.0.1:0").
+func StartOn(t testing.TB, h reactor.EventHandler, protoAddr string, opts ...reactor.Option) string {
 	t.Helper()
 	b := &booter{EventHandler: h, booted: make(chan bootResult, 1)}
 	done := make(chan error, 1)
-	go func() { done <- reactor.Run(b, "tcp://127.0.0.1:0", opts...) }()
+	go func() { done <- reactor.Run(b, protoAddr, opts...) }()
 	var res bootResult
 	select {
 	case res = <-b.booted:
