@@ -294,15 +294,20 @@ measure() {
 
 # ---------------------------------------------------------------- workloads
 # echo WORKLOAD LIB ROUND CONNS DEPTH SIZE [multicore]
-# A workload named tls-* runs the server with -tls and bin/loadgen-tls -T.
+# A workload named tls-* runs the server with -tls and bin/loadgen-tls -T; one
+# named http*-lg runs the HTTP server and loadgen -m http (DEPTH requests in
+# flight per conn; SIZE is unused), counting requests as messages.
 run_echo() {
 	local w=$1 lib=$2 r=$3 c=$4 d=$5 s=$6 multi=${7:-} out pin=(taskset -c $LG_CPU)
-	local lg=(bin/loadgen) tls="" warm=$WARM secs=$SECS
+	local lg=(bin/loadgen) tls="" warm=$WARM secs=$SECS mode=echo unit=msg
 	[ -n "$multi" ] && pin=()
 	case "$w" in tls-*) tls=1 lg=(bin/loadgen-tls -T) warm=$TLS_WARM secs=$TLS_SECS ;; esac
-	start_server "$lib" echo "$multi" "$tls"
-	out=$(timeout $((${warm%.*} + ${secs%.*} + 30)) "${pin[@]}" "${lg[@]}" -m echo -a $ADDR -p $PORT \
-		-c "$c" -d "$d" -s "$s" -w "$warm" -t "$secs" -P "$SRV_PID" 2>"$TMP/loadgen.err" | grep '^RESULT') || true
+	case "$w" in http*-lg) mode=http unit=req ;; esac
+	local size=(-s "$s")
+	[ $mode = http ] && size=()
+	start_server "$lib" $mode "$multi" "$tls"
+	out=$(timeout $((${warm%.*} + ${secs%.*} + 30)) "${pin[@]}" "${lg[@]}" -m $mode -a $ADDR -p $PORT \
+		-c "$c" -d "$d" "${size[@]}" -w "$warm" -t "$secs" -P "$SRV_PID" 2>"$TMP/loadgen.err" | grep '^RESULT') || true
 	server_alive "$w $lib" || { stop_server; return; }
 	stop_server
 	[ -n "$tls" ] && tls_log_check "$w" "$lib"
@@ -316,15 +321,15 @@ run_echo() {
 	mps=$(kv msgs_per_s <<<"$out") ns=$(kv srv_ns_per_msg <<<"$out") err=$(kv errors <<<"$out")
 	ss=$(kv srv_share <<<"$out") ls=$(kv lg_share <<<"$out") os=$(kv other_share <<<"$out")
 	mb=$(kv mb_per_s <<<"$out") c0=$(kv cpu0_busy <<<"$out")
-	printf '  %-13s r%-2s %-7s %10s msg/s %8s MB/s  srv %6s ns/msg  CPU: srv %4s lg %4s other %4s cpu0 %4s  errors %s\n' \
-		"$w" "$r" "$lib" "$mps" "$mb" "$ns" "$(pct "$ss")" "$(pct "$ls")" "$(pct "${os:-0}")" "$(pct "${c0:-0}")" "$err"
+	printf '  %-14s r%-2s %-7s %10s %s/s %8s MB/s  srv %6s ns/%s  CPU: srv %4s lg %4s other %4s cpu0 %4s  errors %s\n' \
+		"$w" "$r" "$lib" "$mps" $unit "$mb" "$ns" $unit "$(pct "$ss")" "$(pct "$ls")" "$(pct "${os:-0}")" "$(pct "${c0:-0}")" "$err"
 	if [ "$err" != 0 ]; then
 		warn "$w $lib: $err verification errors: $(head -5 "$TMP/loadgen.err")"
 		FAILURES=$((FAILURES + 1))
 	fi
-	record "$w" "msgs/s" "$lib" "$r" "$mps"
-	[ "$s" -ge 1024 ] && record "$w" "MB/s" "$lib" "$r" "$mb"
-	record "$w" "srv CPU ns/msg" "$lib" "$r" "$ns"
+	record "$w" "${unit}s/s" "$lib" "$r" "$mps"
+	[ $mode = echo ] && [ "$s" -ge 1024 ] && record "$w" "MB/s" "$lib" "$r" "$mb"
+	record "$w" "srv CPU ns/$unit" "$lib" "$r" "$ns"
 	record "$w" "srv CPU share" "$lib" "$r" "$ss"
 	record "$w" "loadgen CPU share" "$lib" "$r" "$ls"
 	record "$w" "other CPU share" "$lib" "$r" "${os:-0}"
@@ -350,7 +355,7 @@ run_handshake() {
 	hps=$(kv handshakes_per_s <<<"$out") ss=$(kv srv_share <<<"$out") ls=$(kv lg_share <<<"$out")
 	os=$(kv other_share <<<"$out") c0=$(kv cpu0_busy <<<"$out")
 	us=$(awk -v n="$(kv srv_ns_per_msg <<<"$out")" 'BEGIN { printf "%.1f", n / 1000 }')
-	printf '  %-13s r%-2s %-7s %10s handshakes/s  srv %6s us/handshake  CPU: srv %4s lg %4s other %4s cpu0 %4s\n' \
+	printf '  %-14s r%-2s %-7s %10s handshakes/s  srv %6s us/handshake  CPU: srv %4s lg %4s other %4s cpu0 %4s\n' \
 		"$w" "$r" "$lib" "$hps" "$us" "$(pct "$ss")" "$(pct "$ls")" "$(pct "${os:-0}")" "$(pct "${c0:-0}")"
 	record "$w" "handshakes/s" "$lib" "$r" "$hps"
 	record "$w" "srv CPU us/handshake" "$lib" "$r" "$us"
@@ -374,7 +379,7 @@ run_latency() { # LIB ROUND
 	fi
 	local p50 p99 p999 ns
 	p50=$(kv p50_us <<<"$out") p99=$(kv p99_us <<<"$out") p999=$(kv p999_us <<<"$out") ns=$(kv srv_ns_per_msg <<<"$out")
-	printf '  %-13s r%-2s %-7s p50 %8s us  p99 %8s us  p999 %8s us  %8s rtt/s  srv %6s ns/msg  other %4s\n' \
+	printf '  %-14s r%-2s %-7s p50 %8s us  p99 %8s us  p999 %8s us  %8s rtt/s  srv %6s ns/msg  other %4s\n' \
 		"$w" "$r" "$lib" "$p50" "$p99" "$p999" "$(kv msgs_per_s <<<"$out")" "$ns" "$(pct "$(kv other_share <<<"$out")")"
 	awk -v o="$(kv other_share <<<"$out")" 'BEGIN { exit !(o > 0.10) }' && DISTURBED=1
 	record "$w" "p50 us" "$lib" "$r" "$p50"
@@ -426,7 +431,7 @@ run_http() { # WORKLOAD LIB ROUND [pipeline-depth]
 		split(a, x, " "); split(b, y, " ")
 		o = ((y[1] - x[1]) / k - s - w) / t; if (o < 0) o = 0
 		printf "%.3f %.3f\n", o, (y[2] - x[2]) / k / t }')
-	printf '  %-13s r%-2s %-7s %10s req/s  srv %6s ns/req  CPU: srv %4s wrk %4s other %4s cpu0 %4s\n' \
+	printf '  %-14s r%-2s %-7s %10s req/s  srv %6s ns/req  CPU: srv %4s wrk %4s other %4s cpu0 %4s\n' \
 		"$w" "$r" "$lib" "$rps" "$ns" "$(pct "$ss")" "$(pct "$ws")" "$(pct "$os")" "$(pct "$cpu0")"
 	record "$w" "req/s" "$lib" "$r" "$rps"
 	record "$w" "srv CPU ns/req" "$lib" "$r" "$ns"
@@ -469,7 +474,7 @@ run_resp() { # LIB ROUND: redis-benchmark -P 16 against examples/redis
 	ss=$(fdiv "$scpu" "$secs") rs=$(fdiv "${rcpu:-0}" "$secs")
 	os=$(awk -v a="$b0" -v b="$b1" -v s="$scpu" -v w="${rcpu:-0}" -v t="$secs" -v k="$(getconf CLK_TCK)" 'BEGIN {
 		split(a, x, " "); split(b, y, " "); o = ((y[1] - x[1]) / k - s - w) / t; printf "%.3f", o < 0 ? 0 : o }')
-	printf '  %-13s r%-2s %-7s SET %10s GET %10s req/s  srv %6s ns/req  CPU: srv %4s redis-benchmark %4s other %4s\n' \
+	printf '  %-14s r%-2s %-7s SET %10s GET %10s req/s  srv %6s ns/req  CPU: srv %4s redis-benchmark %4s other %4s\n' \
 		"$w" "$r" "$lib" "$set" "$get" "$ns" "$(pct "$ss")" "$(pct "$rs")" "$(pct "$os")"
 	record "$w" "SET req/s" "$lib" "$r" "$set"
 	record "$w" "GET req/s" "$lib" "$r" "$get"
@@ -515,7 +520,7 @@ run_idle() { # LIB ROUND
 	fi
 	local per
 	per=$(awk -v a="$rss0" -v b="$rss1" -v n="$IDLE_N" 'BEGIN { printf "%.3f", (b - a) / n }')
-	printf '  %-13s r%-2s %-7s RSS %7s KiB -> %7s KiB: %s KiB/conn\n' "$w" "$r" "$lib" "$rss0" "$rss1" "$per"
+	printf '  %-14s r%-2s %-7s RSS %7s KiB -> %7s KiB: %s KiB/conn\n' "$w" "$r" "$lib" "$rss0" "$rss1" "$per"
 	record "$w" "RSS KiB/conn" "$lib" "$r" "$per"
 	record "$w" "RSS MiB total" "$lib" "$r" "$(awk -v b="$rss1" 'BEGIN { printf "%.1f", b / 1024 }')"
 }
@@ -559,7 +564,7 @@ run_strace() { # LIB: syscalls per echoed message, echo 64 B x 100 x 8
 			n = 0
 			for (s in calls) if (calls[s] / m >= 0.001) printf " %s %.3f", s, calls[s] / m
 		}' "$st")
-	printf '  %-13s     %-7s %s msgs; syscalls/msg: %s\n' "$w" "$lib" "$msgs" "$summary"
+	printf '  %-14s     %-7s %s msgs; syscalls/msg: %s\n' "$w" "$lib" "$msgs" "$summary"
 	set -- $summary
 	while [ $# -ge 2 ]; do
 		if [ "$1" = total ]; then record "$w" "syscalls/msg" "$lib" 1 "$2"; else record "$w" "  $1/msg" "$lib" 1 "$2"; fi
@@ -579,6 +584,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	for lib in $LIBS; do measure run_latency "$lib" "$r"; done
 	for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http "$lib" "$r"; done
 	for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http-pipe16 "$lib" "$r" 16; done
+	# the same two with the C load generator, so that the server is the bottleneck
+	for lib in $LIBS; do [ "$lib" = floor ] || measure run_echo http-lg "$lib" "$r" 100 1 -; done
+	for lib in $LIBS; do [ "$lib" = floor ] || measure run_echo http-pipe16-lg "$lib" "$r" 100 16 -; done
 	for lib in $RESP_LIBS; do measure run_resp "$lib" "$r"; done
 	fi
 	# TLS 1.3: reactor (TLS in the event loop) against net + crypto/tls

@@ -3,6 +3,7 @@
  *
  *   loadgen -m echo    [-a ADDR] [-p PORT] [-c CONNS] [-d DEPTH] [-s SIZE]
  *                      [-w WARMUP_S] [-t SECS] [-P SERVER_PID]
+ *   loadgen -m http    [-a ADDR] [-p PORT] [-c CONNS] [-d DEPTH] [-w WARMUP_S] [-t SECS] [-P SERVER_PID]
  *   loadgen -m latency [-a ADDR] [-p PORT] [-s SIZE] [-w WARMUP_S] [-t SECS] [-P PID]
  *   loadgen -m idle    [-a ADDR] [-p PORT] [-c CONNS] [-t HOLD_S]
  *   loadgen -m handshake -T [-a ADDR] [-p PORT] [-c CONNS] [-s SIZE] [-w WARMUP_S] [-t SECS] [-P PID]
@@ -23,6 +24,13 @@
  *          pseudo-random pattern from its own offset). After the measured
  *          window no new messages are sent and the ones in flight are drained
  *          and verified.
+ * http:    the echo engine with GET requests as messages (the bytes wrk
+ *          sends) and the benchmark servers' fixed response as replies: each
+ *          connection keeps DEPTH requests in flight and sends as many new ones
+ *          in one write as replies have fully come back. Every reply byte is
+ *          compared with the expected response. It costs far less per request
+ *          than wrk, whose Lua pipelining and response parser make it the
+ *          bottleneck of pipelined HTTP; with this the server is.
  * latency: one connection, ping-pong of SIZE bytes (blocking socket),
  *          percentiles of the round-trip time.
  * idle:    opens CONNS connections (at most 256 handshakes at a time), prints
@@ -67,6 +75,14 @@ static int port = 9000, nconns = 100, depth = 8, msgsize = 64, srvpid = 0;
 static double warmup = 1, secs = 5;
 static unsigned char *pat; /* PATLEN + window bytes: pat[i] = pat[i % PATLEN] */
 static size_t patwin;
+/* The streams of echo and http mode: a conn sends messages of smsg bytes taken
+ * from spat (period sper, at offset off) and expects a message of rmsg bytes
+ * from rpat (period rper) back for each. Echo: both are pat and msgsize. */
+struct stream {
+	const unsigned char *p; /* per + win bytes: p[i] = p[i % per] */
+	size_t per, win, msg;
+};
+static struct stream sst, rst;
 static volatile sig_atomic_t stop;
 static int use_tls; /* -T */
 
@@ -185,6 +201,34 @@ static void make_pattern(size_t window)
 	}
 	for (size_t i = 0; i < window; i++)
 		pat[PATLEN + i] = pat[i % PATLEN];
+	sst = rst = (struct stream){.p = pat, .per = PATLEN, .win = window, .msg = (size_t)msgsize};
+}
+
+/* The HTTP request (what wrk.format("GET", "/") sends) and the reply every
+ * benchmark server gives: httpbench.Response, byte for byte (its test checks
+ * that this copy matches). */
+#define HTTP_RESPONSE "HTTP/1.1 200 OK\r\nServer: reactor-bench\r\nContent-Type: text/plain\r\n" \
+		      "Content-Length: 13\r\n\r\nHello, World!"
+
+/* n copies of s back to back, plus room so that any window of win bytes starting
+ * inside the first copy is contiguous */
+static struct stream repeat(const char *s, size_t win)
+{
+	size_t len = strlen(s), n = 1 + (win + len - 1) / len;
+	unsigned char *b = malloc(n * len);
+	if (!b)
+		die("malloc");
+	for (size_t i = 0; i < n; i++)
+		memcpy(b + i * len, s, len);
+	return (struct stream){.p = b, .per = len, .win = (n - 1) * len, .msg = len};
+}
+
+static void make_http(void)
+{
+	char req[128];
+	snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s:%d\r\n\r\n", addr, port);
+	sst = repeat(req, (size_t)depth * strlen(req));
+	rst = repeat(HTTP_RESPONSE, RBUFSZ);
 }
 
 static int dial(int nonblock)
@@ -338,9 +382,9 @@ static void want_out(struct conn *c)
 static int tls_flush(struct conn *c)
 {
 	while (c->sent < c->due) {
-		size_t pos = (c->off + c->sent) % PATLEN;
+		size_t pos = (c->off + c->sent) % sst.per;
 		size_t len = c->wretry ? c->wretry : c->due - c->sent;
-		int w = SSL_write(c->ssl, pat + pos, (int)len);
+		int w = SSL_write(c->ssl, sst.p + pos, (int)len);
 		if (w > 0) {
 			c->sent += (uint64_t)w;
 			c->wretry = 0;
@@ -370,9 +414,9 @@ static void conn_flush(struct conn *c)
 	}
 #endif
 	while (c->sent < c->due) {
-		size_t pos = (c->off + c->sent) % PATLEN;
-		size_t len = c->due - c->sent; /* <= patwin by construction */
-		ssize_t w = write(c->fd, pat + pos, len);
+		size_t pos = (c->off + c->sent) % sst.per;
+		size_t len = c->due - c->sent; /* <= sst.win by construction */
+		ssize_t w = write(c->fd, sst.p + pos, len);
 		if (w > 0) {
 			c->sent += (uint64_t)w;
 			continue;
@@ -399,6 +443,9 @@ done:
 static unsigned char rbuf[RBUFSZ];
 
 static void conn_got(struct conn *c, ssize_t n);
+
+/* bytes of reply owed for sent bytes of messages: only whole messages count */
+static uint64_t expected(uint64_t sent) { return sent / sst.msg * rst.msg; }
 
 static void conn_read(struct conn *c)
 {
@@ -433,44 +480,48 @@ static void conn_read(struct conn *c)
  * as have fully come back */
 static void conn_got(struct conn *c, ssize_t n)
 {
-	if (c->recvd + (uint64_t)n > c->sent) {
-		conn_fail(c, "server sent more bytes than it was sent");
+	if (c->recvd + (uint64_t)n > expected(c->sent)) {
+		conn_fail(c, "server sent more bytes than it was asked for");
 		return;
 	}
-	/* verify against the pattern, in chunks that stay inside pat[] */
+	/* verify against the stream, in chunks that stay inside rst.p[] */
 	size_t done = 0;
 	while (done < (size_t)n) {
-		size_t pos = (c->off + c->recvd + done) % PATLEN;
+		size_t pos = (c->off + c->recvd + done) % rst.per;
 		size_t chunk = (size_t)n - done;
-		if (chunk > PATLEN + patwin - pos)
-			chunk = PATLEN + patwin - pos;
-		if (memcmp(rbuf + done, pat + pos, chunk)) {
+		if (chunk > rst.per + rst.win - pos)
+			chunk = rst.per + rst.win - pos;
+		if (memcmp(rbuf + done, rst.p + pos, chunk)) {
 			for (size_t k = 0; k < chunk; k++)
-				if (rbuf[done + k] != pat[pos + k]) {
+				if (rbuf[done + k] != rst.p[pos + k]) {
 					char why[160];
-					snprintf(why, sizeof why, "echo mismatch at stream byte %llu: got 0x%02x want 0x%02x",
-						 (unsigned long long)(c->recvd + done + k), rbuf[done + k], pat[pos + k]);
+					snprintf(why, sizeof why, "reply mismatch at stream byte %llu: got 0x%02x want 0x%02x",
+						 (unsigned long long)(c->recvd + done + k), rbuf[done + k], rst.p[pos + k]);
 					conn_fail(c, why);
 					return;
 				}
 		}
 		done += chunk;
 	}
-	uint64_t before = c->recvd / msgsize;
+	uint64_t before = c->recvd / rst.msg;
 	c->recvd += (uint64_t)n;
 	verified_bytes += (uint64_t)n;
-	uint64_t completed = c->recvd / msgsize - before;
+	uint64_t completed = c->recvd / rst.msg - before;
 	total_msgs += completed;
 	if (sending && completed) {
-		c->due += completed * msgsize;
+		c->due += completed * sst.msg;
 		if (!c->wantout)
 			conn_flush(c);
 	}
 }
 
-static int run_echo(void)
+/* echo and http: the same engine over different streams */
+static int run_stream(int http)
 {
-	make_pattern((size_t)depth * msgsize);
+	if (http)
+		make_http();
+	else
+		make_pattern((size_t)depth * msgsize);
 	conns = calloc(nconns, sizeof *conns);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!conns || ep < 0)
@@ -483,13 +534,13 @@ static int run_echo(void)
 		if (use_tls && !(c->ssl = tls_connect(c->fd)))
 			exit(1);
 		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-		c->off = (uint32_t)((i * 7919u) % PATLEN);
+		c->off = http ? 0 : (uint32_t)((i * 7919u) % PATLEN); /* HTTP messages must start at 0 */
 		struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e) < 0)
 			die("epoll_ctl");
 	}
 	for (int i = 0; i < nconns; i++) {
-		conns[i].due = (uint64_t)depth * msgsize;
+		conns[i].due = (uint64_t)depth * sst.msg;
 		conn_flush(&conns[i]);
 	}
 
@@ -532,14 +583,14 @@ static int run_echo(void)
 		if (phase == 2) {
 			int inflight = 0;
 			for (int i = 0; i < nconns; i++)
-				if (!conns[i].dead && (conns[i].recvd < conns[i].due))
+				if (!conns[i].dead && conns[i].recvd < expected(conns[i].due))
 					inflight++;
 			if (!inflight)
 				break;
 			if (t >= drain_deadline) {
 				for (int i = 0; i < nconns; i++)
-					if (!conns[i].dead && conns[i].recvd < conns[i].due)
-						conn_fail(&conns[i], "echo not complete 3 s after the end");
+					if (!conns[i].dead && conns[i].recvd < expected(conns[i].due))
+						conn_fail(&conns[i], "replies not complete 3 s after the end");
 				break;
 			}
 		}
@@ -561,9 +612,9 @@ static int run_echo(void)
 			close(conns[i].fd);
 		}
 	double mps = r_t > 0 ? r_msgs / r_t : 0;
-	printf("RESULT mode=echo conns=%d depth=%d size=%d secs=%.3f msgs=%llu msgs_per_s=%.0f mb_per_s=%.2f "
+	printf("RESULT mode=%s conns=%d depth=%d size=%d secs=%.3f msgs=%llu msgs_per_s=%.0f mb_per_s=%.2f "
 	       "errors=%llu verified_bytes=%llu all_msgs=%llu lg_cpu_s=%.3f lg_share=%.3f lg_ns_per_msg=%.0f",
-	       nconns, depth, msgsize, r_t, (unsigned long long)r_msgs, mps, r_t > 0 ? r_bytes / r_t / 1e6 : 0,
+	       http ? "http" : "echo", nconns, depth, (int)sst.msg, r_t, (unsigned long long)r_msgs, mps, r_t > 0 ? r_bytes / r_t / 1e6 : 0,
 	       (unsigned long long)errors, (unsigned long long)verified_bytes, (unsigned long long)total_msgs, r_self, r_t > 0 ? r_self / r_t : 0,
 	       r_msgs ? r_self * 1e9 / r_msgs : 0);
 	print_shares(r_t, r_srv, r_self, r_msgs, busy1);
@@ -970,7 +1021,7 @@ static int run_handshake(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadgen -m echo|latency|idle|handshake [-T] [-a addr] [-p port] [-c conns] [-d depth] "
+	fprintf(stderr, "usage: loadgen -m echo|http|latency|idle|handshake [-T] [-a addr] [-p port] [-c conns] [-d depth] "
 			"[-s size] [-w warmup_s] [-t secs] [-P server_pid]\n");
 	exit(2);
 }
@@ -1010,7 +1061,9 @@ int main(int argc, char **argv)
 		return run_handshake();
 #endif
 	if (!strcmp(mode, "echo"))
-		return run_echo();
+		return run_stream(0);
+	if (!strcmp(mode, "http") && !use_tls)
+		return run_stream(1);
 	if (!strcmp(mode, "latency"))
 		return run_latency();
 	if (!strcmp(mode, "idle"))

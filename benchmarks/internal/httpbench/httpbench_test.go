@@ -2,6 +2,10 @@ package httpbench
 
 import (
 	"bytes"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +37,29 @@ func TestBatch(t *testing.T) {
 	}
 	if !bytes.Contains(Response, []byte("Content-Length: 13\r\n")) || !bytes.HasSuffix(Response, []byte("\r\n\r\nHello, World!")) {
 		t.Fatal("bad response")
+	}
+}
+
+// loadgen -m http verifies every reply against its own copy of Response (C has no
+// way to import it): the two must not drift apart.
+func TestLoadgenExpectsResponse(t *testing.T) {
+	src, err := os.ReadFile("../../loadgen/loadgen.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := regexp.MustCompile(`(?m)^#define HTTP_RESPONSE((?:.*\\\n)*.*)$`).FindSubmatch(src)
+	if def == nil {
+		t.Fatal("loadgen.c: no #define HTTP_RESPONSE")
+	}
+	var got strings.Builder
+	for _, lit := range regexp.MustCompile(`"(?:[^"\\]|\\.)*"`).FindAll(def[1], -1) {
+		s, err := strconv.Unquote(string(lit))
+		if err != nil {
+			t.Fatalf("loadgen.c: HTTP_RESPONSE literal %s: %v", lit, err)
+		}
+		got.WriteString(s)
+	}
+	if got.String() != string(Response) {
+		t.Fatalf("loadgen.c HTTP_RESPONSE = %q, want httpbench.Response %q", got.String(), Response)
 	}
 }
