@@ -2,6 +2,7 @@
 # Benchmark suite: reactor vs gnet v2.9.7 vs net vs a C epoll "floor" server.
 #
 #   benchmarks/run.sh [--quick] [--smoke] [--strace] [--tls-only] [--libs reactor,gnet,net,floor]
+#                     [--rounds N] [--only workload,...]
 #
 #   (default)  5 rounds, 2 s warm-up + 10 s measured per run, 10,000 idle conns
 #   --quick    3 rounds, 1 s warm-up + 3 s measured
@@ -11,6 +12,9 @@
 #   --tls-only only the TLS workloads (tls-echo64, tls-echo4k, https,
 #              tls-handshake), which run reactor and net only
 #   --libs     subset of libraries to run (default: all four)
+#   --rounds N override the mode's number of rounds
+#   --only     only these workloads (names as in the table: echo64,echo4k,...)
+#              (with --only or --rounds the results go to <date>[-quick]-custom.md)
 #
 # The server runs on CPU 0 (GOMAXPROCS=1, one loop), the load generator on
 # CPU 1 (taskset); libraries alternate run by run inside every round. Only
@@ -22,7 +26,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$BENCH"
 CMDLINE="benchmarks/run.sh${*:+ $*}"
 
-MODE=full STRACE=0 LIBS="reactor gnet net floor" TLS_ONLY=0
+MODE=full STRACE=0 LIBS="reactor gnet net floor" TLS_ONLY=0 ROUNDS_SET="" ONLY=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) MODE=quick ;;
@@ -31,7 +35,11 @@ while [ $# -gt 0 ]; do
 	--libs) shift; LIBS=$(echo "${1:-}" | tr ',' ' ') ;;
 	--libs=*) LIBS=$(echo "${1#--libs=}" | tr ',' ' ') ;;
 	--tls-only) TLS_ONLY=1 ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rounds) shift; ROUNDS_SET=${1:-} ;;
+	--rounds=*) ROUNDS_SET=${1#--rounds=} ;;
+	--only) shift; ONLY=$(echo "${1:-}" | tr ',' ' ') ;;
+	--only=*) ONLY=$(echo "${1#--only=}" | tr ',' ' ') ;;
+	-h|--help) sed -n '2,/^set -e/{/^set -e/!p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -45,6 +53,16 @@ full)  ROUNDS=5 WARM=2   SECS=10  WRK_WARM=2 WRK_SECS=10 IDLE_N=10000 STRACE_SEC
 quick) ROUNDS=3 WARM=1   SECS=3   WRK_WARM=1 WRK_SECS=3  IDLE_N=10000 STRACE_SECS=2 QUIET_MAX=30 RESP_N=1500000 ;;
 smoke) ROUNDS=1 WARM=0.2 SECS=0.8 WRK_WARM=0 WRK_SECS=1  IDLE_N=1000  STRACE_SECS=1 QUIET_MAX=0  RESP_N=100000 ;;
 esac
+if [ -n "$ROUNDS_SET" ]; then
+	[[ "$ROUNDS_SET" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive number" >&2; exit 2; }
+	ROUNDS=$ROUNDS_SET
+fi
+WORKLOADS="echo64 echo4k latency64 http http-pipe16 http-lg http-pipe16-lg resp-P16 tls-echo64 tls-echo4k https tls-handshake idle10000 multicore-echo64 strace-echo64"
+for w in $ONLY; do
+	[[ " $WORKLOADS " == *" $w "* ]] || { echo "run.sh: unknown workload $w (one of: $WORKLOADS)" >&2; exit 2; }
+done
+# want WORKLOAD: whether --only (if given) lists it
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 # TLS workloads: the same durations, shorter in --smoke (they only prove that
 # the TLS servers build, handshake and echo every byte right)
 TLS_WARM=$WARM TLS_SECS=$SECS TLS_WRK_SECS=$WRK_SECS
@@ -333,7 +351,8 @@ run_echo() {
 	record "$w" "srv CPU share" "$lib" "$r" "$ss"
 	record "$w" "loadgen CPU share" "$lib" "$r" "$ls"
 	record "$w" "other CPU share" "$lib" "$r" "${os:-0}"
-	if [ -n "$multi" ]; then check_shares "$w" "$lib" "$ss" "$ls" 0 2; else check_shares "$w" "$lib" "$ss" "$ls" "${os:-0}"; fi
+	# multicore: server and load generator share both CPUs, so no share is a bottleneck sign
+	[ -n "$multi" ] || check_shares "$w" "$lib" "$ss" "$ls" "${os:-0}"
 }
 
 # tls-handshake LIB ROUND: CONNS slots, each connecting, doing a full TLS 1.3
@@ -579,28 +598,28 @@ log "== $MODE: $ROUNDS round(s), libs: $LIBS (TLS: ${TLS_LIBS:-none}$([ "$TLS_ON
 for r in $(seq 1 "$ROUNDS"); do
 	log "== round $r/$ROUNDS"
 	if [ "$TLS_ONLY" = 0 ]; then
-	for lib in $LIBS; do measure run_echo echo64 "$lib" "$r" 100 8 64; done
-	for lib in $LIBS; do measure run_echo echo4k "$lib" "$r" 50 4 4096; done
-	for lib in $LIBS; do measure run_latency "$lib" "$r"; done
-	for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http "$lib" "$r"; done
-	for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http-pipe16 "$lib" "$r" 16; done
+	if want echo64; then for lib in $LIBS; do measure run_echo echo64 "$lib" "$r" 100 8 64; done; fi
+	if want echo4k; then for lib in $LIBS; do measure run_echo echo4k "$lib" "$r" 50 4 4096; done; fi
+	if want latency64; then for lib in $LIBS; do measure run_latency "$lib" "$r"; done; fi
+	if want http; then for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http "$lib" "$r"; done; fi
+	if want http-pipe16; then for lib in $LIBS; do [ "$lib" = floor ] || measure run_http http-pipe16 "$lib" "$r" 16; done; fi
 	# the same two with the C load generator, so that the server is the bottleneck
-	for lib in $LIBS; do [ "$lib" = floor ] || measure run_echo http-lg "$lib" "$r" 100 1 -; done
-	for lib in $LIBS; do [ "$lib" = floor ] || measure run_echo http-pipe16-lg "$lib" "$r" 100 16 -; done
-	for lib in $RESP_LIBS; do measure run_resp "$lib" "$r"; done
+	if want http-lg; then for lib in $LIBS; do [ "$lib" = floor ] || measure run_echo http-lg "$lib" "$r" 100 1 -; done; fi
+	if want http-pipe16-lg; then for lib in $LIBS; do [ "$lib" = floor ] || measure run_echo http-pipe16-lg "$lib" "$r" 100 16 -; done; fi
+	if want resp-P16; then for lib in $RESP_LIBS; do measure run_resp "$lib" "$r"; done; fi
 	fi
 	# TLS 1.3: reactor (TLS in the event loop) against net + crypto/tls
-	for lib in $TLS_LIBS; do measure run_echo tls-echo64 "$lib" "$r" 100 8 64; done
-	for lib in $TLS_LIBS; do measure run_echo tls-echo4k "$lib" "$r" 50 4 4096; done
-	for lib in $TLS_LIBS; do measure run_http https "$lib" "$r"; done
-	for lib in $TLS_LIBS; do measure run_handshake "$lib" "$r"; done
+	if want tls-echo64; then for lib in $TLS_LIBS; do measure run_echo tls-echo64 "$lib" "$r" 100 8 64; done; fi
+	if want tls-echo4k; then for lib in $TLS_LIBS; do measure run_echo tls-echo4k "$lib" "$r" 50 4 4096; done; fi
+	if want https; then for lib in $TLS_LIBS; do measure run_http https "$lib" "$r"; done; fi
+	if want tls-handshake; then for lib in $TLS_LIBS; do measure run_handshake "$lib" "$r"; done; fi
 	[ "$TLS_ONLY" = 1 ] && continue
 	if [ "$r" = 1 ]; then # memory and the multicore record: one round is enough
-		for lib in $LIBS; do measure run_idle "$lib" "$r"; done
-		for lib in $LIBS; do measure run_echo multicore-echo64 "$lib" "$r" 100 8 64 multicore; done
+		if want idle10000; then for lib in $LIBS; do measure run_idle "$lib" "$r"; done; fi
+		if want multicore-echo64; then for lib in $LIBS; do measure run_echo multicore-echo64 "$lib" "$r" 100 8 64 multicore; done; fi
 	fi
 done
-if [ "$STRACE" = 1 ] && [ "$TLS_ONLY" = 0 ]; then
+if [ "$STRACE" = 1 ] && [ "$TLS_ONLY" = 0 ] && want strace-echo64; then
 	log "== strace -c -f, echo 64 B x 100 conns x 8, ${STRACE_SECS} s (traced servers run slower; counts are per message)"
 	for lib in $LIBS; do measure run_strace "$lib"; done
 fi
@@ -612,6 +631,8 @@ full) MD="results/$DATE.md" ;;
 quick) MD="results/$DATE-quick.md" ;;
 smoke) MD="results/tmp/$DATE-smoke.md" ;;
 esac
+# a run of chosen workloads or rounds does not replace the mode's regular results
+[ -n "$ONLY$ROUNDS_SET" ] && MD=${MD%.md}-custom.md
 HDR="$TMP/header-$$.md"
 {
 	echo "# reactor benchmarks, $DATE ($MODE)"
@@ -633,9 +654,10 @@ HDR="$TMP/header-$$.md"
 log ""
 log "== results ($MODE, $ROUNDS round(s), $(($(date +%s) - START)) s)"
 bin/summarize -in "$RAW" -md "$MD" -header "$HDR"
+cp "$RAW" "${MD%.md}.tsv" # the raw per-run values, to recompute anything from later
 rm -f "$HDR"
 log ""
-log "markdown: benchmarks/$MD"
+log "markdown: benchmarks/$MD (raw values: ${MD%.md}.tsv)"
 if [ "$FAILURES" -gt 0 ]; then
 	echo "run.sh: $FAILURES failure(s), see the warnings above" >&2
 	exit 1

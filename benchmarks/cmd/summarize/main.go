@@ -1,7 +1,10 @@
 // Command summarize turns the raw measurements written by run.sh into the
 // results table: per workload and metric, the median of each library's rounds
 // with the min–max spread, and the ratios reactor/gnet, reactor/net and
-// reactor/floor (each a ratio of medians).
+// reactor/floor (each a ratio of medians). A second table pairs the runs of one
+// round: for server CPU per message, the median and spread of reactor's ratio to
+// each library within the same round. Runs of a round are minutes apart at most,
+// so the pairing cancels much of the machine's drift between rounds.
 //
 //	summarize -in raw.tsv [-md out.md -header header.md]
 //
@@ -37,6 +40,7 @@ func main() {
 	defer f.Close()
 	var order []key
 	vals := map[key]map[string][]float64{}
+	rounds := map[key]map[string]map[string]float64{} // lib -> round -> value
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Split(sc.Text(), "\t")
@@ -53,6 +57,13 @@ func main() {
 			order = append(order, k)
 		}
 		vals[k][fs[2]] = append(vals[k][fs[2]], v)
+		if rounds[k] == nil {
+			rounds[k] = map[string]map[string]float64{}
+		}
+		if rounds[k][fs[2]] == nil {
+			rounds[k][fs[2]] = map[string]float64{}
+		}
+		rounds[k][fs[2]][fs[3]] = v
 	}
 
 	head := []string{"workload", "metric"}
@@ -87,6 +98,12 @@ func main() {
 		rows = append(rows, row)
 	}
 	printText(os.Stdout, head, rows)
+	phead, prows := pairedTable(order, rounds)
+	if len(prows) > 0 {
+		fmt.Println()
+		fmt.Println(pairedTitle)
+		printText(os.Stdout, phead, prows)
+	}
 	if *md != "" {
 		out, err := os.Create(*md)
 		if err != nil {
@@ -99,11 +116,52 @@ func main() {
 			}
 		}
 		printMarkdown(out, head, rows)
+		if len(prows) > 0 {
+			fmt.Fprintf(out, "\n%s\n\n", pairedTitle)
+			printMarkdown(out, phead, prows)
+		}
 		if err := out.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
+}
+
+const pairedTitle = "Server CPU per message, reactor's ratio to each library within the same round: median [min–max] (rounds)"
+
+// pairedTable lists, for every server-CPU metric, reactor's ratio to each other
+// library computed round by round (only rounds in which both ran).
+func pairedTable(order []key, rounds map[key]map[string]map[string]float64) (head []string, rows [][]string) {
+	head = []string{"workload", "metric"}
+	for _, l := range libs[1:] {
+		head = append(head, "reactor/"+l)
+	}
+	for _, k := range order {
+		if !strings.HasPrefix(k.metric, "srv CPU") || rounds[k]["reactor"] == nil {
+			continue
+		}
+		row := []string{k.workload, k.metric}
+		found := false
+		for _, l := range libs[1:] {
+			var ratios []float64
+			for r, v := range rounds[k]["reactor"] {
+				if d, ok := rounds[k][l][r]; ok && d > 0 {
+					ratios = append(ratios, v/d)
+				}
+			}
+			if len(ratios) == 0 {
+				row = append(row, "–")
+				continue
+			}
+			found = true
+			slices.Sort(ratios)
+			row = append(row, fmt.Sprintf("%.2f [%.2f–%.2f] (%d)", median(ratios), ratios[0], ratios[len(ratios)-1], len(ratios)))
+		}
+		if found {
+			rows = append(rows, row)
+		}
+	}
+	return head, rows
 }
 
 func median(sorted []float64) float64 {
