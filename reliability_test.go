@@ -71,9 +71,8 @@ func TestPanicInCallbackClosesOnlyThatConn(t *testing.T) {
 	if err := echoRoundTrips(healthy, [][]byte{[]byte("and after OnOpen")}); err != nil {
 		t.Fatal(err)
 	}
-	if n := logger.errors.Load(); n < 3 {
-		t.Fatalf("%d panics logged at Error level, want 3", n)
-	}
+	// A client can see its conn close before the loop has logged why.
+	waitFor(t, waitTimeout, "3 panics logged at Error level", func() bool { return logger.errors.Load() >= 3 })
 }
 
 // TestMaxConnections: past the limit, connections are accepted and closed at once,
@@ -97,9 +96,7 @@ func TestMaxConnections(t *testing.T) {
 			t.Fatalf("a conn past the limit was served (%d bytes)", n)
 		}
 	}
-	if logger.warns.Load() == 0 {
-		t.Fatal("refused connections were not logged")
-	}
+	waitFor(t, waitTimeout, "the refused connections to be logged", func() bool { return logger.warns.Load() > 0 })
 	kept[0].Close()
 	waitFor(t, waitTimeout, "the closed conn to free its place", func() bool { return s.eng.CountConnections() == 2 })
 	if err := echoRoundTrips(s.dial(t), [][]byte{[]byte("room again")}); err != nil {
