@@ -345,7 +345,7 @@ run_echo() {
 		warn "$w $lib: $err verification errors: $(head -5 "$TMP/loadgen.err")"
 		FAILURES=$((FAILURES + 1))
 	fi
-	record "$w" "${unit}s/s" "$lib" "$r" "$mps"
+	if [ $mode = http ]; then record "$w" "req/s" "$lib" "$r" "$mps"; else record "$w" "msgs/s" "$lib" "$r" "$mps"; fi
 	[ $mode = echo ] && [ "$s" -ge 1024 ] && record "$w" "MB/s" "$lib" "$r" "$mb"
 	record "$w" "srv CPU ns/$unit" "$lib" "$r" "$ns"
 	record "$w" "srv CPU share" "$lib" "$r" "$ss"

@@ -75,9 +75,9 @@ static int port = 9000, nconns = 100, depth = 8, msgsize = 64, srvpid = 0;
 static double warmup = 1, secs = 5;
 static unsigned char *pat; /* PATLEN + window bytes: pat[i] = pat[i % PATLEN] */
 static size_t patwin;
-/* The streams of echo and http mode: a conn sends messages of smsg bytes taken
- * from spat (period sper, at offset off) and expects a message of rmsg bytes
- * from rpat (period rper) back for each. Echo: both are pat and msgsize. */
+/* The streams of echo and http mode: a conn sends messages of sst.msg bytes
+ * taken from sst.p (from its offset off on) and expects a reply of rst.msg bytes
+ * from rst.p for each. Echo: both are pat with messages of msgsize bytes. */
 struct stream {
 	const unsigned char *p; /* per + win bytes: p[i] = p[i % per] */
 	size_t per, win, msg;
