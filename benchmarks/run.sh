@@ -14,7 +14,7 @@
 #   --libs     subset of libraries to run (default: all four)
 #   --rounds N override the mode's number of rounds
 #   --only     only these workloads (names as in the table: echo64,echo4k,...)
-#              (with --only or --rounds the results go to <date>[-quick]-custom.md)
+#              (with --only or --rounds the results go to <date>[-quick]-custom-<HHMM>.md)
 #
 # The server runs on CPU 0 (GOMAXPROCS=1, one loop), the load generator on
 # CPU 1 (taskset); libraries alternate run by run inside every round. Only
@@ -632,7 +632,7 @@ quick) MD="results/$DATE-quick.md" ;;
 smoke) MD="results/tmp/$DATE-smoke.md" ;;
 esac
 # a run of chosen workloads or rounds does not replace the mode's regular results
-[ -n "$ONLY$ROUNDS_SET" ] && MD=${MD%.md}-custom.md
+[ -n "$ONLY$ROUNDS_SET" ] && MD=${MD%.md}-custom-$(date -u +%H%M).md
 HDR="$TMP/header-$$.md"
 {
 	echo "# reactor benchmarks, $DATE ($MODE)"

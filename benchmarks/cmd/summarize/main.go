@@ -137,7 +137,8 @@ func pairedTable(order []key, rounds map[key]map[string]map[string]float64) (hea
 		head = append(head, "reactor/"+l)
 	}
 	for _, k := range order {
-		if !strings.HasPrefix(k.metric, "srv CPU") || rounds[k]["reactor"] == nil {
+		cpu := strings.HasPrefix(k.metric, "srv CPU ns/") || strings.HasPrefix(k.metric, "srv CPU us/")
+		if !cpu || rounds[k]["reactor"] == nil {
 			continue
 		}
 		row := []string{k.workload, k.metric}

@@ -8,6 +8,7 @@ import (
 func TestPairedTable(t *testing.T) {
 	k := key{"echo64", "srv CPU ns/msg"}
 	other := key{"echo64", "msgs/s"}
+	share := key{"echo64", "srv CPU share"} // not a cost per message
 	rounds := map[key]map[string]map[string]float64{
 		k: {
 			"reactor": {"1": 100, "2": 90, "3": 120},
@@ -15,8 +16,9 @@ func TestPairedTable(t *testing.T) {
 			"floor":   {"1": 80, "3": 100},            // round 2 missing: 1.25, 1.2
 		},
 		other: {"reactor": {"1": 5}, "gnet": {"1": 10}},
+		share: {"reactor": {"1": 0.9}, "gnet": {"1": 0.8}},
 	}
-	head, rows := pairedTable([]key{other, k}, rounds)
+	head, rows := pairedTable([]key{other, k, share}, rounds)
 	if want := []string{"workload", "metric", "reactor/gnet", "reactor/net", "reactor/floor"}; !slices.Equal(head, want) {
 		t.Fatalf("head = %q, want %q", head, want)
 	}
