@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	gnet "github.com/reactorgo/reactor"
 	rerrors "github.com/reactorgo/reactor/pkg/errors"
@@ -73,6 +74,48 @@ func TestPanicInCallbackClosesOnlyThatConn(t *testing.T) {
 	}
 	// A client can see its conn close before the loop has logged why.
 	waitFor(t, waitTimeout, "3 panics logged at Error level", func() bool { return logger.errors.Load() >= 3 })
+}
+
+// TestPanicSparesTheRestOfTheBatch: a panic in one connection's OnTraffic must not
+// cost the connections whose input came in the same batch of events their turn:
+// edge-triggered, no second event would come for them.
+func TestPanicSparesTheRestOfTheBatch(t *testing.T) {
+	t.Parallel()
+	hold, held := make(chan struct{}), make(chan struct{}, 1)
+	h := &hooks{traffic: func(c gnet.Conn) gnet.Action {
+		buf, _ := c.Peek(-1)
+		switch string(buf) {
+		case "hold": // keeps the loop busy while the next batch gathers
+			c.Discard(-1)
+			held <- struct{}{}
+			<-hold
+			return gnet.None
+		case "panic":
+			panic("the handler goes wrong")
+		}
+		return echoTraffic(c)
+	}}
+	s := startTCP(t, h, gnet.WithEdgeTriggeredIO(true), gnet.WithNumEventLoop(1), gnet.WithLogger(&countingLogger{}))
+	blocker, victim, other := s.dial(t), s.dial(t), s.dial(t)
+	for _, c := range []net.Conn{victim, other} { // both registered before the loop is held
+		if err := echoRoundTrips(c, [][]byte{[]byte("open")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, blocker, "hold")
+	recv(t, held, waitTimeout, "the loop to be held")
+	write(t, victim, "panic") // on loopback the input is queued when write returns
+	write(t, other, "spared")
+	close(hold)
+	other.SetReadDeadline(time.Now().Add(ioTimeout))
+	got := make([]byte, len("spared"))
+	if _, err := io.ReadFull(other, got); err != nil || string(got) != "spared" {
+		t.Fatalf("the conn served after the panic in its batch read %q, %v", got, err)
+	}
+	victim.SetReadDeadline(time.Now().Add(ioTimeout))
+	if n, err := victim.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("the panicking conn read %d bytes", n)
+	}
 }
 
 // TestMaxConnections: past the limit, connections are accepted and closed at once,
