@@ -320,21 +320,11 @@ func TestEngineAddrs(t *testing.T) {
 	if !ok || tc.Port == 0 {
 		t.Fatalf("Addrs()[1] = %#v, want the TCP listener's address with its port", addrs[1])
 	}
-	c, err := net.DialTimeout("tcp", tc.String(), ioTimeout)
-	if err != nil {
+	d := &net.Dialer{Timeout: ioTimeout}
+	if err := echoRoundTrips(dialWith(t, d, "tcp", tc.String()), [][]byte{[]byte("over tcp")}); err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(ioTimeout))
-	if err := echoRoundTrips(c, [][]byte{[]byte("over tcp")}); err != nil {
-		t.Fatal(err)
-	}
-	uc, err := net.Dial("udp", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer uc.Close()
-	if err := udpRoundTrip(uc, []byte("over udp")); err != nil {
+	if err := udpRoundTrip(dialWith(t, d, "udp", u.String()), []byte("over udp")); err != nil {
 		t.Fatal(err)
 	}
 	if got := (gnet.Engine{}).Addrs(); got != nil {
