@@ -145,10 +145,13 @@ func (p *Poller) Wait(events []Event, timeout time.Duration) (int, error) {
 		return 0, nil
 	}
 	raw := unsafe.Slice((*unix.EpollEvent)(unsafe.Pointer(&events[0])), len(events))
-	n, err := poll(p.epfd, raw)
-	if n > 0 || err != nil || timeout == 0 {
-		return n, err
+	if timeout == 0 {
+		return poll(p.epfd, raw)
 	}
+	// No poll here before parking: RawRead forgets earlier readiness of the epoll
+	// fd and so must poll first anyway, and a caller that expects events has
+	// just polled with a zero timeout. Each poll that finds nothing is a wasted
+	// syscall on every idle turn of a loop.
 	switch {
 	case timeout > 0:
 		p.file.SetReadDeadline(time.Now().Add(timeout))
