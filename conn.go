@@ -88,6 +88,13 @@ type connExtra struct {
 // isTLS reports whether c's bytes are encrypted. Loop only.
 func (c *conn) isTLS() bool { return c.x != nil && c.x.tls != nil }
 
+// directWriteMin is the smallest Write sent at once when nothing is queued ahead of
+// it, instead of being copied into the queue and sent after the callback. A large
+// write gains little from joining later writes into one syscall, and saves a copy
+// of itself; a small one is cheap to copy and often followed by more (a response
+// header, then its body; pipelined replies), which then leave in one writev.
+const directWriteMin = 2 << 10
+
 // queue adds plaintext to the outbound queue, encrypting it on a TLS connection:
 // the queue, and so the water marks and the write deadline, are about the bytes
 // that go on the wire. Loop only.
@@ -190,11 +197,17 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.writeExpired() {
 		return 0, c.opError("write", os.ErrDeadlineExceeded)
 	}
+	n := len(p)
+	if n >= directWriteMin && c.outbound.Len() == 0 && !c.isTLS() {
+		if p = c.loop.writeDirect(c, p); len(p) == 0 {
+			return n, nil
+		}
+	}
 	if err := c.queue(p); err != nil {
 		return 0, c.opError("write", err)
 	}
 	c.loop.markDirty(c)
-	return len(p), nil
+	return n, nil
 }
 
 func (c *conn) Writev(bs [][]byte) (int, error) {
@@ -207,8 +220,26 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 	if c.writeExpired() {
 		return 0, c.opError("writev", os.ErrDeadlineExceeded)
 	}
-	n := 0
+	n, total, skip := 0, 0, 0
 	for _, b := range bs {
+		total += len(b)
+	}
+	if total >= directWriteMin && c.outbound.Len() == 0 && !c.isTLS() {
+		sent := c.loop.writevDirect(c, bs)
+		if sent == total {
+			return total, nil
+		}
+		n = sent
+		for len(bs) > 0 && sent >= len(bs[0]) { // drop the slices the socket took
+			sent -= len(bs[0])
+			bs = bs[1:]
+		}
+		skip = sent // and the head of the next one
+	}
+	for i, b := range bs {
+		if i == 0 {
+			b = b[skip:]
+		}
 		if err := c.queue(b); err != nil {
 			c.loop.markDirty(c)
 			return n, c.opError("writev", err)

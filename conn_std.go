@@ -101,6 +101,12 @@ func (el *eventloop) flush(c *conn) error {
 	return nil
 }
 
+// writeDirect: the portable backend writes only from its writer goroutine, so every
+// write is queued.
+func (el *eventloop) writeDirect(_ *conn, p []byte) []byte { return p }
+
+func (el *eventloop) writevDirect(*conn, [][]byte) int { return 0 }
+
 // flushNow is Conn.Flush: what the socket takes within flushWait is written on the
 // loop, as a poller's flush would; the rest goes to the writer goroutine.
 func (el *eventloop) flushNow(c *conn) error {

@@ -271,6 +271,70 @@ func TestConnWriterMethods(t *testing.T) {
 	}
 }
 
+// TestLargeWritesKeepOrder: a Write or Writev large enough to be sent at once,
+// without a copy into the queue, never overtakes bytes queued before it, and
+// whatever follows the part the socket did not take queues behind it, in the same
+// callback and in later ones. Small socket buffers on both ends make the first
+// large write of each reply only partly sent, a Writev's mid-slice.
+func TestLargeWritesKeepOrder(t *testing.T) {
+	t.Parallel()
+	big1, big2 := payload(11, 256<<10), payload(12, 3<<10)
+	// "go": Write first; "gv": Writev first.
+	writes := map[string][][]byte{
+		"go": {big1, []byte("a"), big2, []byte("b"), big1},
+		"gv": {[]byte("x"), big1, nil, big2, []byte("y"), []byte("z")},
+	}
+	replies := map[string][]byte{}
+	for cmd, parts := range writes {
+		replies[cmd] = bytes.Join(parts, nil)
+	}
+	s := startTCP(t, &hooks{traffic: func(c gnet.Conn) gnet.Action {
+		for c.InboundBuffered() >= 2 {
+			cmd, _ := c.Next(2)
+			w := writes[string(cmd)]
+			if string(cmd) == "go" {
+				_, _ = c.Write(w[0]) // sent at once when nothing is queued
+				_, _ = c.Write(w[1])
+				_, _ = c.Write(w[2]) // queued: w[1] is ahead of it
+				_, _ = c.Write(w[3])
+				_, _ = c.Writev(w[4:])
+			} else {
+				_, _ = c.Writev(w[:5])
+				_, _ = c.Write(w[5])
+			}
+		}
+		return gnet.None
+	}}, gnet.WithSocketSendBuffer(64<<10))
+	client := dialWith(t, smallRecvBufDialer(16<<10), s.network, s.addr)
+	// check sends the commands, in one write when together, and reads the replies.
+	check := func(together bool, cmds ...string) {
+		t.Helper()
+		if together {
+			write(t, client, strings.Join(cmds, ""))
+		} else {
+			for _, cmd := range cmds {
+				write(t, client, cmd)
+			}
+		}
+		for i, cmd := range cmds {
+			want := replies[cmd]
+			got := make([]byte, len(want))
+			if _, err := io.ReadFull(client, got); err != nil {
+				t.Fatalf("%v: reply %d: %v", cmds, i, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%v: reply %d (%s) differs from byte %d on", cmds, i, cmd, firstDiff(got, want))
+			}
+		}
+	}
+	check(false, "go") // nothing queued: big1 leaves at once, partly
+	check(false, "gv")
+	check(true, "go", "gv") // one callback: the second reply queues behind the first
+	check(true, "gv", "go")
+	check(false, "go", "go") // likely a later callback, the first reply still queued
+	check(false, "gv", "gv")
+}
+
 // TestOnOpenOutArrivesFirst: OnOpen's out bytes precede any reply to the client's data,
 // even when the client writes before reading.
 func TestOnOpenOutArrivesFirst(t *testing.T) {

@@ -232,6 +232,40 @@ func (el *eventloop) flush(c *conn) error {
 	return el.updateInterest(c)
 }
 
+// writeDirect sends p straight from the caller's slice (see directWriteMin) and
+// returns what the socket did not take. An error is not reported here: the caller
+// queues the unsent bytes, and the flush after the callback meets the error again
+// and closes the connection there, outside the handler's callback.
+func (el *eventloop) writeDirect(c *conn, p []byte) []byte {
+	n, err := socket.Write(int(c.fd), p)
+	if err != nil {
+		return p
+	}
+	c.lastActive = el.clock
+	return p[n:]
+}
+
+// writevDirect is writeDirect for Writev: it reports how many bytes of bs the
+// socket took, 0 on an error.
+func (el *eventloop) writevDirect(c *conn, bs [][]byte) int {
+	el.io.iov = el.io.iov[:0]
+	for _, b := range bs {
+		if len(el.io.iov) == socket.MaxIovecs {
+			break
+		}
+		if len(b) > 0 {
+			el.io.iov = append(el.io.iov, b)
+		}
+	}
+	n, err := socket.Writev(int(c.fd), el.iovecs())
+	clear(el.io.iov)
+	if err != nil {
+		return 0
+	}
+	c.lastActive = el.clock
+	return n
+}
+
 // flushNow is Conn.Flush: flush writes at once already.
 func (el *eventloop) flushNow(c *conn) error { return el.flush(c) }
 

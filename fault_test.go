@@ -4,6 +4,7 @@ package reactor_test
 
 import (
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -137,6 +138,56 @@ func TestInjectedWriteErrors(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(ioTimeout))
 	if n, err := c.Read(buf[:]); err == nil {
 		t.Fatalf("the client read %d bytes from a conn closed on EPIPE", n)
+	}
+}
+
+// TestInjectedErrorOnDirectWrite: a large Write with nothing queued goes to the
+// socket at once (nothing is left buffered); when that write fails with EPIPE, the
+// bytes are queued, Write still succeeds, and the conn closes with EPIPE after the
+// callback, as a failed flush of queued bytes does.
+func TestInjectedErrorOnDirectWrite(t *testing.T) {
+	h, fd, closed := serverFdHooks()
+	wrote := make(chan string, 2)
+	h.traffic = func(c gnet.Conn) gnet.Action {
+		if c.InboundBuffered() < 4<<10 {
+			return gnet.None // one Write per whole message
+		}
+		buf, _ := c.Next(-1)
+		n, err := c.Write(buf)
+		wrote <- fmt.Sprint(n, " ", err, " buffered ", c.OutboundBuffered())
+		return gnet.None
+	}
+	s := startTCP(t, h)
+	c := s.dial(t)
+	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	var broken atomic.Bool
+	var failed atomic.Int32
+	defer socket.SetFault(func(op socket.Op, f int) syscall.Errno {
+		if op != socket.OpWrite || int64(f) != fd.Load() || !broken.Load() {
+			return 0
+		}
+		failed.Add(1)
+		return syscall.EPIPE
+	})()
+	msg := payload(7, 4<<10)
+	if err := echoRoundTrips(c, [][]byte{msg}); err != nil {
+		t.Fatalf("echo: %v", err)
+	}
+	if got, want := recv(t, wrote, waitTimeout, "Write"), "4096 <nil> buffered 0"; got != want {
+		t.Fatalf("healthy Write: %s, want %s", got, want)
+	}
+	broken.Store(true)
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := recv(t, wrote, waitTimeout, "Write"), "4096 <nil> buffered 4096"; got != want {
+		t.Fatalf("Write meeting EPIPE: %s, want %s", got, want)
+	}
+	if err := recv(t, closed, waitTimeout, "OnClose after EPIPE"); !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("OnClose error %v, want EPIPE", err)
+	}
+	if n := failed.Load(); n < 2 {
+		t.Fatalf("%d failed writes; want the direct write and the flush", n)
 	}
 }
 
