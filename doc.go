@@ -17,9 +17,10 @@
 // Inbound bytes are read into one buffer per loop. OnTraffic sees them in place;
 // only what it leaves unread is copied into the connection's own buffer, so an idle
 // connection holds no buffer. Writes made during a callback are queued and sent with
-// one write or writev when the callback returns; whatever the kernel does not take
-// stays queued with write readiness armed, so queued bytes always leave without
-// another call.
+// one write or writev when the callback returns, except that a write of 2 KiB or
+// more with nothing queued ahead of it is sent at once, saving a copy of it. Whatever
+// the kernel does not take stays queued with write readiness armed, so queued bytes
+// always leave without another call.
 //
 // # Platforms
 //

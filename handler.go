@@ -161,8 +161,12 @@ type Reader interface {
 // called from any goroutine.
 //
 // Writes made during a callback are collected and sent with one write or writev when
-// the callback returns. A write the kernel takes only partly leaves the rest queued
-// with write readiness armed, so queued bytes always go out without another call.
+// the callback returns. A Write or Writev of 2 KiB or more with nothing queued ahead
+// of it is sent at once instead, as gnet sends every write, which saves copying it;
+// order is kept either way. A write the kernel takes only partly leaves the rest
+// queued with write readiness armed, so queued bytes always go out without another
+// call. An error of an immediate write is not returned by Write: it closes the
+// connection when the callback returns, as a failed flush does.
 type Writer interface {
 	io.Writer     // loop only; returns len(p) once the bytes are queued or sent
 	io.ReaderFrom // loop only; queues everything read from r until io.EOF
