@@ -498,9 +498,12 @@ func (el *eventloop) activate(c *conn, result chan RegisteredResult) {
 	el.handleAction(c, action)
 }
 
+// runTimersSafely fires the due timers: OnTick, timeouts, and whatever callbacks
+// they run (OnClose), whose writes are sent before the loop waits again.
 func (el *eventloop) runTimersSafely() {
 	defer el.recoverPanic(nil)
 	el.timers.RunExpired(el.clock)
+	el.flushDirty()
 }
 
 func (el *eventloop) stopDoneSafely() bool {

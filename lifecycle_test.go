@@ -429,6 +429,28 @@ func TestOnTickCadence(t *testing.T) {
 	}
 }
 
+// TestWriteInOnTickIsSent: OnTick runs on loop 0, so it may Write to that loop's
+// conns; what it writes is sent when it returns, not with the next event.
+func TestWriteInOnTickIsSent(t *testing.T) {
+	t.Parallel()
+	var conn atomic.Pointer[gnet.Conn] // set by OnOpen; used by OnTick on the same loop
+	var wrote atomic.Bool
+	s := startTCP(t, &hooks{
+		open: func(c gnet.Conn) ([]byte, gnet.Action) { conn.Store(&c); return nil, gnet.None },
+		tick: func() (time.Duration, gnet.Action) {
+			if c := conn.Load(); c != nil && !wrote.Load() {
+				_, _ = (*c).Write([]byte("tick"))
+				wrote.Store(true)
+			}
+			return 5 * time.Millisecond, gnet.None
+		},
+	}, gnet.WithTicker(true), gnet.WithNumEventLoop(1))
+	client := s.dial(t) // sends nothing: only the flush after OnTick can send "tick"
+	if got := readString(t, client, 4); got != "tick" {
+		t.Errorf("client read %q, want %q", got, "tick")
+	}
+}
+
 // TestOnTickRunsOnEventLoop: OnTick runs on the event loop's goroutine, not on a
 // hidden one, so it may share state with the other callbacks without locks.
 func TestOnTickRunsOnEventLoop(t *testing.T) {
