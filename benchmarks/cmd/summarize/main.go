@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -127,7 +128,7 @@ func main() {
 	}
 }
 
-const pairedTitle = "Server CPU per message, reactor's ratio to each library within the same round: median [min–max] (rounds)"
+const pairedTitle = "Server CPU per message, reactor's ratio to each library within the same round: median [min–max] (rounds), geometric mean"
 
 // pairedTable lists, for every server-CPU metric, reactor's ratio to each other
 // library computed round by round (only rounds in which both ran).
@@ -156,13 +157,23 @@ func pairedTable(order []key, rounds map[key]map[string]map[string]float64) (hea
 			}
 			found = true
 			slices.Sort(ratios)
-			row = append(row, fmt.Sprintf("%.2f [%.2f–%.2f] (%d)", median(ratios), ratios[0], ratios[len(ratios)-1], len(ratios)))
+			row = append(row, fmt.Sprintf("%.2f [%.2f–%.2f] (%d), gm %.2f", median(ratios), ratios[0], ratios[len(ratios)-1], len(ratios), geomean(ratios)))
 		}
 		if found {
 			rows = append(rows, row)
 		}
 	}
 	return head, rows
+}
+
+// geomean is the mean of ratios on a log scale, where 0.5 and 2 cancel out; unlike
+// the median it uses every round.
+func geomean(ratios []float64) float64 {
+	sum := 0.0
+	for _, r := range ratios {
+		sum += math.Log(r)
+	}
+	return math.Exp(sum / float64(len(ratios)))
 }
 
 func median(sorted []float64) float64 {

@@ -22,7 +22,8 @@ func TestPairedTable(t *testing.T) {
 	if want := []string{"workload", "metric", "reactor/gnet", "reactor/net", "reactor/floor"}; !slices.Equal(head, want) {
 		t.Fatalf("head = %q, want %q", head, want)
 	}
-	want := [][]string{{"echo64", "srv CPU ns/msg", "0.90 [0.50–1.20] (3)", "–", "1.23 [1.20–1.25] (2)"}}
+	// geometric means: (0.5 × 0.9 × 1.2)^(1/3) = 0.814, (1.25 × 1.2)^(1/2) = 1.225
+	want := [][]string{{"echo64", "srv CPU ns/msg", "0.90 [0.50–1.20] (3), gm 0.81", "–", "1.23 [1.20–1.25] (2), gm 1.22"}}
 	if len(rows) != 1 || !slices.Equal(rows[0], want[0]) {
 		t.Fatalf("rows = %q, want %q", rows, want)
 	}
