@@ -5,6 +5,7 @@ package reactor_test
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -64,13 +65,20 @@ func serverFdHooks() (*hooks, *atomic.Int64, chan error) {
 	}, &fd, closed
 }
 
+// dialServerFd starts a server with hooks from serverFdHooks, connects to it and
+// waits until OnOpen has published the server side's descriptor.
+func dialServerFd(t testing.TB, h *hooks, fd *atomic.Int64) net.Conn {
+	t.Helper()
+	c := startTCP(t, h).dial(t)
+	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	return c
+}
+
 // TestInjectedReadErrors: EINTR is retried transparently; ECONNRESET closes the conn
 // with that error, exactly once.
 func TestInjectedReadErrors(t *testing.T) {
 	h, fd, closed := serverFdHooks()
-	s := startTCP(t, h)
-	c := s.dial(t)
-	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	c := dialServerFd(t, h, fd)
 	var interrupts, resets atomic.Int32
 	var reset atomic.Bool
 	defer socket.SetFault(func(op socket.Op, f int) syscall.Errno {
@@ -105,9 +113,7 @@ func TestInjectedReadErrors(t *testing.T) {
 // them (nothing lost); EPIPE closes the conn with that error, exactly once.
 func TestInjectedWriteErrors(t *testing.T) {
 	h, fd, closed := serverFdHooks()
-	s := startTCP(t, h)
-	c := s.dial(t)
-	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	c := dialServerFd(t, h, fd)
 	var busy atomic.Int32
 	var broken atomic.Bool
 	defer socket.SetFault(func(op socket.Op, f int) syscall.Errno {
@@ -157,9 +163,7 @@ func TestInjectedErrorOnDirectWrite(t *testing.T) {
 		wrote <- fmt.Sprint(n, " ", err, " buffered ", c.OutboundBuffered())
 		return gnet.None
 	}
-	s := startTCP(t, h)
-	c := s.dial(t)
-	waitFor(t, waitTimeout, "OnOpen", func() bool { return fd.Load() >= 0 })
+	c := dialServerFd(t, h, fd)
 	var broken atomic.Bool
 	var failed atomic.Int32
 	defer socket.SetFault(func(op socket.Op, f int) syscall.Errno {
