@@ -2,9 +2,10 @@
 // results table: per workload and metric, the median of each library's rounds
 // with the min–max spread, and the ratios reactor/gnet, reactor/net and
 // reactor/floor (each a ratio of medians). A second table pairs the runs of one
-// round: for server CPU per message, the median and spread of reactor's ratio to
-// each library within the same round. Runs of a round are minutes apart at most,
-// so the pairing cancels much of the machine's drift between rounds.
+// round: for server CPU per message, the median, spread and geometric mean of
+// reactor's ratio to each library within the same round. The runs of a round are
+// less than a minute apart, so the pairing cancels much of the machine's drift
+// between rounds.
 //
 //	summarize -in raw.tsv [-md out.md -header header.md]
 //
@@ -16,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -40,8 +42,7 @@ func main() {
 	}
 	defer f.Close()
 	var order []key
-	vals := map[key]map[string][]float64{}
-	rounds := map[key]map[string]map[string]float64{} // lib -> round -> value
+	rounds := map[key]map[string]map[string]float64{} // lib -> round -> value (run.sh records each once)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Split(sc.Text(), "\t")
@@ -53,13 +54,9 @@ func main() {
 			continue
 		}
 		k := key{fs[0], fs[1]}
-		if vals[k] == nil {
-			vals[k] = map[string][]float64{}
-			order = append(order, k)
-		}
-		vals[k][fs[2]] = append(vals[k][fs[2]], v)
 		if rounds[k] == nil {
 			rounds[k] = map[string]map[string]float64{}
+			order = append(order, k)
 		}
 		if rounds[k][fs[2]] == nil {
 			rounds[k][fs[2]] = map[string]float64{}
@@ -77,7 +74,7 @@ func main() {
 		row := []string{k.workload, k.metric}
 		med := map[string]float64{}
 		for _, l := range libs {
-			vs := vals[k][l]
+			vs := slices.Collect(maps.Values(rounds[k][l]))
 			if len(vs) == 0 {
 				row = append(row, "–")
 				continue
